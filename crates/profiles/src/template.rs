@@ -244,7 +244,7 @@ impl Parser<'_> {
             self.pos += 1;
         }
         let s: String = self.chars[start..self.pos].iter().collect();
-        if s.len() % 2 != 0 {
+        if !s.len().is_multiple_of(2) {
             return Err(TemplateError::Syntax {
                 pos: start,
                 what: "odd number of hex digits",
