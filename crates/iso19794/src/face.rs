@@ -189,7 +189,7 @@ impl FaceRecord {
             return Err(RecordError::Invalid("record over 4 GiB".into()));
         }
         let mut out = Vec::with_capacity(total);
-        out.extend_from_slice(b"FAC\0010\0");
+        out.extend_from_slice(b"FAC\x00010\x00");
         put_uint(&mut out, total as u64, 4);
         put_uint(&mut out, count as u64, 2);
         for img in &self.images {

@@ -206,7 +206,7 @@ impl FingerRecord {
         let count = u8::try_from(self.fingers.len())
             .map_err(|_| RecordError::Invalid("more than 255 fingers".into()))?;
         let mut out = Vec::with_capacity(total);
-        out.extend_from_slice(b"FIR\0010\0");
+        out.extend_from_slice(b"FIR\x00010\x00");
         put_uint(&mut out, total as u64, 6);
         put_uint(&mut out, self.device_id as u64, 2);
         put_uint(&mut out, self.acquisition_level as u64, 2);

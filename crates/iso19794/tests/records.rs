@@ -39,7 +39,7 @@ fn face_record_layout_and_round_trip() {
     let rec = FaceRecord { images: vec![img] };
     let bytes = rec.encode().unwrap();
     let n = bytes.len();
-    assert_eq!(&bytes[..8], b"FAC\0010\0");
+    assert_eq!(&bytes[..8], b"FAC\x00010\x00");
     assert_eq!(
         u32::from_be_bytes(bytes[8..12].try_into().unwrap()) as usize,
         n
@@ -62,7 +62,7 @@ fn finger_record_layout_and_round_trip() {
     let rec = FingerRecord::from_png(FingerPosition::RightIndex, 77, tiny_png()).unwrap();
     assert_eq!(rec.scan_res, (500, 500));
     let bytes = rec.encode().unwrap();
-    assert_eq!(&bytes[..8], b"FIR\0010\0");
+    assert_eq!(&bytes[..8], b"FIR\x00010\x00");
     assert_eq!(&bytes[8..14], &[0, 0, 0, 0, 0, bytes.len() as u8]);
     assert_eq!(bytes[18], 1, "one finger");
     assert_eq!(bytes[29], 5, "PNG compression");
