@@ -1,5 +1,8 @@
-/// Province codes of the personal ID number (Circular 07/2016/TT-BCA, Appendix; the 63
-/// provinces of registration — numbers keep these codes after the 2025 merger).
+/// Codes of the province where the birth was registered: the first three digits of the
+/// personal ID number (Decree 137/2015/NĐ-CP art. 13; the list is the appendix of Circular
+/// 07/2016/TT-BCA, carried over by Circular 59/2021/TT-BCA). These are the 63 provinces of
+/// the time. A personal ID number never changes, so numbers issued before the 2025 merger
+/// of provinces keep these codes.
 const PROVINCES: [(&str, &str); 63] = [
     ("001", "Hà Nội"),
     ("002", "Hà Giang"),
@@ -66,7 +69,7 @@ const PROVINCES: [(&str, &str); 63] = [
     ("096", "Cà Mau"),
 ];
 
-/// The province a 3-digit code stands for.
+/// The province a 3-digit code stands for, e.g. `province_name("001") == Some("Hà Nội")`.
 pub fn province_name(code: &str) -> Option<&'static str> {
     PROVINCES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }

@@ -1,12 +1,18 @@
+//! The record: the 20 fields as one struct, its JSON form and its display form.
+
 use crate::field::{Field, Sex};
 use serde::{Deserialize, Serialize};
 use time::Date;
 use unicode_normalization::UnicodeNormalization;
 
-time::serde::format_description!(ymd, Date, "[year]-[month]-[day]");
-
-/// A citizen's 20 fields. Dates are YYYY-MM-DD in JSON, sex "male"/"female", text UTF-8.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A citizen's 20 fields.
+///
+/// JSON form: the keys of [`Field::json_key`], dates `"YYYY-MM-DD"`, sex `"male"` or
+/// `"female"`, text as typed (UTF-8). Optional fields may be left out (they are then empty)
+/// and `date_of_expiry` may be `null` or left out for "no expiry". Read records with
+/// [`CitizenRecord::from_json`], which says in both languages what is wrong; the serde
+/// implementation accepts the same objects and is there for embedding a record elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CitizenRecord {
     pub id_number: String,
@@ -24,7 +30,7 @@ pub struct CitizenRecord {
     pub identifying_marks: String,
     #[serde(with = "ymd")]
     pub date_of_issue: Date,
-    /// None: no expiry ("Không thời hạn"), as for holders 58 and older.
+    /// `None`: no expiry ("Không thời hạn"), as for cards issued at 58 or older.
     #[serde(with = "ymd::option", default)]
     pub date_of_expiry: Option<Date>,
     #[serde(default)]
@@ -44,72 +50,142 @@ pub struct CitizenRecord {
     pub issuing_authority: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("hồ sơ JSON không hợp lệ: {vi} / invalid record JSON: {en}")]
-pub struct RecordError {
-    pub vi: String,
-    pub en: String,
+/// Why a date string is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DateError {
+    /// Not `YYYY-MM-DD`.
+    Form,
+    /// The right form, but no such day (1995-02-30, 2001-13-01).
+    NoSuchDay,
 }
 
-fn dmy(d: Date) -> String {
-    format!("{:02}/{:02}/{:04}", d.day(), d.month() as u8, d.year())
+/// Reads `YYYY-MM-DD`: exactly four, two and two ASCII digits. One parser for both
+/// `from_json` and the serde implementation, so the two accept the same dates.
+pub(crate) fn parse_ymd(s: &str) -> Result<Date, DateError> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u16> {
+        b.get(r)?.iter().try_fold(0u16, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u16::from(c - b'0'))
+        })
+    };
+    let (Some(y), Some(b'-'), Some(m), Some(b'-'), Some(d), 10) = (
+        digits(0..4),
+        b.get(4),
+        digits(5..7),
+        b.get(7),
+        digits(8..10),
+        b.len(),
+    ) else {
+        return Err(DateError::Form);
+    };
+    let month = u8::try_from(m)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or(DateError::NoSuchDay)?;
+    let day = u8::try_from(d).map_err(|_| DateError::NoSuchDay)?;
+    Date::from_calendar_date(i32::from(y), month, day).map_err(|_| DateError::NoSuchDay)
 }
 
-impl CitizenRecord {
-    pub fn from_json(text: &str) -> Result<CitizenRecord, RecordError> {
-        serde_json::from_str(text).map_err(|e| {
-            let en = e.to_string();
-            let vi = match e.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                    format!("lỗi cú pháp JSON ở dòng {}, cột {}", e.line(), e.column())
-                }
-                _ if en.contains("unknown field") => format!("có trường không xác định ({en})"),
-                _ if en.contains("missing field") => format!("thiếu trường bắt buộc ({en})"),
-                _ if en.contains("unknown variant") => {
-                    "giới tính phải là \"male\" hoặc \"female\"".to_string()
-                }
-                _ => format!(
-                    "giá trị không đúng kiểu hoặc ngày không tồn tại (định dạng YYYY-MM-DD) ({en})"
-                ),
-            };
-            RecordError { vi, en }
+/// `YYYY-MM-DD` (years outside 0000–9999 cannot be read back; records never have them).
+pub(crate) fn format_ymd(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// `dd/mm/yyyy`, as the card prints dates.
+pub(crate) fn format_dmy(d: Date) -> String {
+    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// serde for `YYYY-MM-DD` dates.
+mod ymd {
+    use super::{format_ymd, parse_ymd, DateError};
+    use serde::{de, Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_ymd(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_ymd(&s).map_err(|e| match e {
+            DateError::Form => de::Error::custom(format!("{s:?} is not YYYY-MM-DD")),
+            DateError::NoSuchDay => de::Error::custom(format!("{s} is not a real date")),
         })
     }
 
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+        use time::Date;
+
+        pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+            match d {
+                Some(d) => super::serialize(d, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrap(#[serde(with = "super")] Date);
+            Ok(Option::<Wrap>::deserialize(d)?.map(|Wrap(d)| d))
+        }
+    }
+}
+
+impl CitizenRecord {
+    /// Reads a record from its JSON form. Errors name the field and say what is wrong in
+    /// Vietnamese and English (see [`RecordError`](crate::RecordError)).
+    pub fn from_json(text: &str) -> Result<CitizenRecord, crate::RecordError> {
+        crate::json::parse(text)
+    }
+
+    /// The JSON form, keys in field order, two-space indent.
     pub fn to_json_pretty(&self) -> String {
+        // Serializing plain strings and dates to a String cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// The field as the card and the sheet show it.
-    pub fn field_text(&self, f: Field) -> String {
-        match f {
-            Field::IdNumber => self.id_number.clone(),
-            Field::FullName => self.full_name.clone(),
-            Field::DateOfBirth => dmy(self.date_of_birth),
+    /// The field as the card and the officer's sheet show it: dates dd/mm/yyyy, sex
+    /// "Nam"/"Nữ", no expiry "Không thời hạn", text as it is.
+    pub fn field_text(&self, field: Field) -> String {
+        match field {
+            Field::DateOfBirth => format_dmy(self.date_of_birth),
             Field::Sex => self.sex.label_vi().to_string(),
-            Field::Nationality => self.nationality.clone(),
-            Field::Ethnicity => self.ethnicity.clone(),
-            Field::Religion => self.religion.clone(),
-            Field::PlaceOfOrigin => self.place_of_origin.clone(),
-            Field::PlaceOfResidence => self.place_of_residence.clone(),
-            Field::IdentifyingMarks => self.identifying_marks.clone(),
-            Field::DateOfIssue => dmy(self.date_of_issue),
-            Field::DateOfExpiry => self
-                .date_of_expiry
-                .map(dmy)
-                .unwrap_or_else(|| "Không thời hạn".to_string()),
-            Field::FatherName => self.father_name.clone(),
-            Field::MotherName => self.mother_name.clone(),
-            Field::SpouseName => self.spouse_name.clone(),
-            Field::FormerIdNumber => self.former_id_number.clone(),
-            Field::PlaceOfBirthRegistration => self.place_of_birth_registration.clone(),
-            Field::BloodType => self.blood_type.clone(),
-            Field::CurrentResidence => self.current_residence.clone(),
-            Field::IssuingAuthority => self.issuing_authority.clone(),
+            Field::DateOfIssue => format_dmy(self.date_of_issue),
+            Field::DateOfExpiry => match self.date_of_expiry {
+                Some(d) => format_dmy(d),
+                None => "Không thời hạn".to_string(),
+            },
+            _ => self.text(field).unwrap_or_default().to_string(),
         }
     }
 
-    /// The text fields, mutable, for normalization.
+    /// The stored text of a text field; `None` for the dates and sex.
+    pub fn text(&self, field: Field) -> Option<&str> {
+        Some(match field {
+            Field::IdNumber => &self.id_number,
+            Field::FullName => &self.full_name,
+            Field::Nationality => &self.nationality,
+            Field::Ethnicity => &self.ethnicity,
+            Field::Religion => &self.religion,
+            Field::PlaceOfOrigin => &self.place_of_origin,
+            Field::PlaceOfResidence => &self.place_of_residence,
+            Field::IdentifyingMarks => &self.identifying_marks,
+            Field::FatherName => &self.father_name,
+            Field::MotherName => &self.mother_name,
+            Field::SpouseName => &self.spouse_name,
+            Field::FormerIdNumber => &self.former_id_number,
+            Field::PlaceOfBirthRegistration => &self.place_of_birth_registration,
+            Field::BloodType => &self.blood_type,
+            Field::CurrentResidence => &self.current_residence,
+            Field::IssuingAuthority => &self.issuing_authority,
+            Field::DateOfBirth | Field::Sex | Field::DateOfIssue | Field::DateOfExpiry => {
+                return None
+            }
+        })
+    }
+
     fn texts_mut(&mut self) -> [&mut String; 16] {
         [
             &mut self.id_number,
@@ -131,8 +207,13 @@ impl CitizenRecord {
         ]
     }
 
-    /// All text in Unicode NFC, trimmed, inner runs of whitespace collapsed to one space:
-    /// the form that goes on the chip, so the same name always has the same bytes.
+    /// The record with all text in Unicode NFC, trimmed, and every inner run of whitespace
+    /// (spaces, tabs, new lines, no-break spaces…) made one space.
+    ///
+    /// Why: the same name must always be the same bytes on the chip and in the database.
+    /// Vietnamese typed with a decomposed input method (e.g. "e" + U+0302 + U+0303) looks the
+    /// same as precomposed "ễ" but is different text. NFC gives the precomposed letters
+    /// ("Unicode dựng sẵn") that Vietnamese official documents use (TCVN 6909:2001).
     pub fn normalized(&self) -> CitizenRecord {
         let mut r = self.clone();
         for t in r.texts_mut() {
