@@ -1,61 +1,185 @@
-//! The LDS1 files of an ICAO 9303 chip (Part 10 §4): encoders and parsers. Parsers take
-//! untrusted bytes from a chip and return typed errors.
+//! The LDS1 elementary files of an ICAO 9303 chip (Doc 9303 Part 10 §4): encoders for what the
+//! station writes and parsers for what it reads back.
+//!
+//! Sans I/O and deterministic. Parsers take untrusted bytes from a chip: they never panic,
+//! never recurse into the input, allocate at most the size of their input, and return typed
+//! errors. All BER-TLV work goes through [`iso7816::tlv`].
 
-use iso19794::{FaceRecord, FingerRecord};
-use iso7816::tlv::{self, Tlv, TlvReader};
+mod biometric;
+mod com;
+pub mod dg13;
+mod files;
 
+pub use biometric::{encode_dg2, encode_dg3, parse_dg2, parse_dg3};
+pub use com::Com;
+pub use dg13::{encode_dg13, parse_dg13, Dg13};
+pub use files::{
+    encode_dg1, encode_dg14, encode_dg15, encode_sod, file_length_from_header, parse_dg1,
+    parse_dg14, parse_dg15, parse_sod,
+};
+
+use iso7816::tlv::TlvError;
+
+/// Why a file could not be parsed or encoded. `file` names the file ("EF.COM", "DG2", ...).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LdsError {
-    #[error("TLV: {0}")]
-    Tlv(#[from] iso7816::TlvError),
-    #[error("{file}: {why}")]
-    Invalid { file: &'static str, why: String },
-    #[error("biometric record: {0}")]
-    Record(#[from] iso19794::RecordError),
+    #[error("{file}: {source}")]
+    Tlv {
+        file: &'static str,
+        source: TlvError,
+    },
+    #[error("{file}: biometric record: {source}")]
+    Record {
+        file: &'static str,
+        source: iso19794::RecordError,
+    },
+    #[error("EF.COM: {0} must be {1} decimal digits")]
+    ComVersion(&'static str, usize),
+    #[error("EF.COM: tag {0:02X} in the tag list is not a data group")]
+    UnknownDataGroupTag(u8),
+    #[error("EF.COM: {0} listed twice")]
+    DuplicateDataGroup(DataGroup),
+    #[error("DG1: the MRZ must be 90 (TD1), 72 (TD2) or 88 (TD3) characters of A-Z, 0-9 and <")]
+    Mrz,
+    #[error("{file}: no biometric template")]
+    NoTemplates { file: &'static str },
+    #[error("{file}: more than 255 biometric templates")]
+    TooManyTemplates { file: &'static str },
+    #[error("{file}: the group says {declared} templates and holds {found}")]
+    TemplateCount {
+        file: &'static str,
+        declared: usize,
+        found: usize,
+    },
+    #[error("{file}: {what} missing")]
+    Missing {
+        file: &'static str,
+        what: &'static str,
+    },
+    #[error("{file}: enciphered biometric data (7F2E) is not supported")]
+    Enciphered { file: &'static str },
+    #[error("{file}: biometric type {found:X} is not the one this data group holds")]
+    BiometricType { file: &'static str, found: u32 },
+    #[error("{file}: biometric format owner {owner:04X} type {format:04X} is not supported")]
+    BiometricFormat {
+        file: &'static str,
+        owner: u32,
+        format: u32,
+    },
+    #[error("{file}: {what} is not a valid INTEGER")]
+    Integer {
+        file: &'static str,
+        what: &'static str,
+    },
+    #[error("DG13: field {id}: {why}")]
+    Dg13Field { id: u8, why: &'static str },
+    #[error("{file}: content is not a single DER element with tag {expected:02X}")]
+    Content { file: &'static str, expected: u32 },
 }
 
-fn invalid(file: &'static str, why: impl Into<String>) -> LdsError {
-    LdsError::Invalid {
-        file,
-        why: why.into(),
+/// Attaches the file name to a TLV error.
+pub(crate) trait In<T> {
+    fn file(self, file: &'static str) -> Result<T, LdsError>;
+}
+
+impl<T> In<T> for Result<T, TlvError> {
+    fn file(self, file: &'static str) -> Result<T, LdsError> {
+        self.map_err(|source| LdsError::Tlv { file, source })
     }
 }
 
-/// Data groups 1–16 (9303-10 Table 33: tags, file identifiers, short EF identifiers).
+/// Data groups 1–16 with their tags, file identifiers and short EF identifiers
+/// (9303-10 §4.6, Table 33 "LDS1 data groups").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DataGroup(u8);
+pub enum DataGroup {
+    Dg1 = 1,
+    Dg2,
+    Dg3,
+    Dg4,
+    Dg5,
+    Dg6,
+    Dg7,
+    Dg8,
+    Dg9,
+    Dg10,
+    Dg11,
+    Dg12,
+    Dg13,
+    Dg14,
+    Dg15,
+    Dg16,
+}
+
+impl std::fmt::Display for DataGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 impl DataGroup {
+    pub const ALL: [DataGroup; 16] = [
+        DataGroup::Dg1,
+        DataGroup::Dg2,
+        DataGroup::Dg3,
+        DataGroup::Dg4,
+        DataGroup::Dg5,
+        DataGroup::Dg6,
+        DataGroup::Dg7,
+        DataGroup::Dg8,
+        DataGroup::Dg9,
+        DataGroup::Dg10,
+        DataGroup::Dg11,
+        DataGroup::Dg12,
+        DataGroup::Dg13,
+        DataGroup::Dg14,
+        DataGroup::Dg15,
+        DataGroup::Dg16,
+    ];
+    /// Tags of DG1..DG16 (9303-10 Table 33): note DG2 is 75 and DG4 is 76.
     const TAGS: [u8; 16] = [
         0x61, 0x75, 0x63, 0x76, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F,
         0x70,
     ];
-    pub fn from_number(n: u8) -> Option<DataGroup> {
-        (1..=16).contains(&n).then_some(DataGroup(n))
-    }
-    pub fn from_tag(tag: u8) -> Option<DataGroup> {
-        DataGroup::TAGS
-            .iter()
-            .position(|t| *t == tag)
-            .map(|i| DataGroup(i as u8 + 1))
+    const NAMES: [&'static str; 16] = [
+        "DG1", "DG2", "DG3", "DG4", "DG5", "DG6", "DG7", "DG8", "DG9", "DG10", "DG11", "DG12",
+        "DG13", "DG14", "DG15", "DG16",
+    ];
+
+    fn index(self) -> usize {
+        self as usize - 1
     }
     pub fn number(self) -> u8 {
-        self.0
+        self as u8
     }
-    pub fn tag(self) -> u8 {
-        DataGroup::TAGS[self.0 as usize - 1]
+    pub fn from_number(n: u8) -> Option<DataGroup> {
+        DataGroup::ALL.get(usize::from(n).wrapping_sub(1)).copied()
     }
-    /// File identifier 01xx.
+    /// The one-byte tag of the file's outer data object.
+    pub fn tag(self) -> u32 {
+        DataGroup::TAGS[self.index()].into()
+    }
+    pub fn from_tag(tag: u32) -> Option<DataGroup> {
+        DataGroup::TAGS
+            .iter()
+            .position(|t| u32::from(*t) == tag)
+            .and_then(|i| DataGroup::ALL.get(i).copied())
+    }
+    /// File identifier 0101..0110.
     pub fn fid(self) -> u16 {
-        0x0100 | self.0 as u16
+        0x0100 | u16::from(self.number())
     }
+    /// Short EF identifier 01..10 (for READ BINARY with P1 = 80 | SFI).
     pub fn short_ef_id(self) -> u8 {
-        self.0
+        self.number()
+    }
+    /// "DG1".."DG16".
+    pub fn name(self) -> &'static str {
+        DataGroup::NAMES[self.index()]
     }
 }
 
-/// The LDS1 elementary files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The LDS1 elementary files: EF.COM, EF.SOD and the data groups (9303-10 §4.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LdsFile {
     Com,
     Sod,
@@ -63,6 +187,7 @@ pub enum LdsFile {
 }
 
 impl LdsFile {
+    /// EF.COM 011E, EF.SOD 011D, DGn 01nn.
     pub fn fid(self) -> u16 {
         match self {
             LdsFile::Com => 0x011E,
@@ -70,309 +195,42 @@ impl LdsFile {
             LdsFile::Dg(d) => d.fid(),
         }
     }
-    pub fn tag(self) -> u8 {
+    /// EF.COM 60, EF.SOD 77, DGn as [`DataGroup::tag`].
+    pub fn tag(self) -> u32 {
         match self {
             LdsFile::Com => 0x60,
             LdsFile::Sod => 0x77,
             LdsFile::Dg(d) => d.tag(),
         }
     }
-}
-
-/// The whole length of a file from its first bytes (tag and length, at most 6 bytes), which is
-/// how a reader learns how much to read (9303-10 §3.6).
-pub fn file_length_from_header(first_bytes: &[u8]) -> Result<usize, LdsError> {
-    Ok(tlv::parse_header(first_bytes)?.total_len())
-}
-
-/// EF.COM (9303-10 §4.6.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Com {
-    /// "0107" for LDS 1.7.
-    pub lds_version: String,
-    /// "040000" for Unicode 4.0.0.
-    pub unicode_version: String,
-    pub data_groups: Vec<DataGroup>,
-}
-
-impl Com {
-    pub fn encode(&self) -> Result<Vec<u8>, LdsError> {
-        if self.lds_version.len() != 4 || self.unicode_version.len() != 6 {
-            return Err(invalid("EF.COM", "versions must be 4 and 6 digits"));
+    /// EF.COM 1E, EF.SOD 1D, DGn nn.
+    pub fn short_ef_id(self) -> u8 {
+        match self {
+            LdsFile::Com => 0x1E,
+            LdsFile::Sod => 0x1D,
+            LdsFile::Dg(d) => d.short_ef_id(),
         }
-        let tags: Vec<u8> = self.data_groups.iter().map(|d| d.tag()).collect();
-        let parts = [
-            tlv::encode(0x5F01, self.lds_version.as_bytes()),
-            tlv::encode(0x5F36, self.unicode_version.as_bytes()),
-            tlv::encode(0x5C, &tags),
-        ];
-        Ok(tlv::encode_constructed(
-            0x60,
-            parts.iter().map(Vec::as_slice),
-        ))
     }
-
-    pub fn parse(bytes: &[u8]) -> Result<Com, LdsError> {
-        let com = tlv::parse_exact(bytes, 0x60)?;
-        let mut c = com.children();
-        let text = |t: Tlv| {
-            String::from_utf8(t.value.to_vec())
-                .map_err(|_| invalid("EF.COM", "version is not text"))
-        };
-        let lds_version = text(c.expect(0x5F01)?)?;
-        let unicode_version = text(c.expect(0x5F36)?)?;
-        let list = c.expect(0x5C)?;
-        let mut data_groups = Vec::new();
-        for t in list.value {
-            let dg = DataGroup::from_tag(*t)
-                .ok_or_else(|| invalid("EF.COM", format!("unknown data group tag {t:02X}")))?;
-            if !data_groups.contains(&dg) {
-                data_groups.push(dg);
-            }
+    pub fn from_tag(tag: u32) -> Option<LdsFile> {
+        match tag {
+            0x60 => Some(LdsFile::Com),
+            0x77 => Some(LdsFile::Sod),
+            t => DataGroup::from_tag(t).map(LdsFile::Dg),
         }
-        Ok(Com {
-            lds_version,
-            unicode_version,
-            data_groups,
-        })
     }
-}
-
-/// DG1: the MRZ (9303-10 §4.7.1), 61 { 5F1F mrz }.
-pub fn encode_dg1(mrz: &str) -> Result<Vec<u8>, LdsError> {
-    if !matches!(mrz.len(), 90 | 72 | 88)
-        || !mrz
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<')
-    {
-        return Err(invalid(
-            "DG1",
-            "the MRZ must be 90 (TD1), 72 (TD2) or 88 (TD3) characters of A–Z 0–9 <",
-        ));
-    }
-    Ok(tlv::encode(0x61, &tlv::encode(0x5F1F, mrz.as_bytes())))
-}
-
-pub fn parse_dg1(bytes: &[u8]) -> Result<String, LdsError> {
-    let dg = tlv::parse_exact(bytes, 0x61)?;
-    let mrz = dg.child(0x5F1F)?;
-    let s =
-        String::from_utf8(mrz.value.to_vec()).map_err(|_| invalid("DG1", "MRZ is not ASCII"))?;
-    if !matches!(s.len(), 90 | 72 | 88)
-        || !s
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<')
-    {
-        return Err(invalid("DG1", "not a TD1, TD2 or TD3 MRZ"));
-    }
-    Ok(s)
-}
-
-/// Biometric header template values (9303-10 §4.7.2.1, ISO/IEC 7816-11): biometric type and
-/// format type for faces (02, 0008) and fingers (08, 0007), format owner ISO/IEC JTC 1 SC 37.
-struct BiometricKind {
-    file: &'static str,
-    dg_tag: u32,
-    biometric_type: u8,
-    format_type: [u8; 2],
-}
-
-const FACE: BiometricKind = BiometricKind {
-    file: "DG2",
-    dg_tag: 0x75,
-    biometric_type: 0x02,
-    format_type: [0x00, 0x08],
-};
-const FINGER: BiometricKind = BiometricKind {
-    file: "DG3",
-    dg_tag: 0x63,
-    biometric_type: 0x08,
-    format_type: [0x00, 0x07],
-};
-
-/// A biometric information group template: dg { 7F61 { 02 n, 7F60 { A1 {..}, 5F2E record }... } }
-fn encode_biometric_group(kind: &BiometricKind, records: &[Vec<u8>]) -> Result<Vec<u8>, LdsError> {
-    let count = u8::try_from(records.len())
-        .map_err(|_| invalid(kind.file, "more than 255 biometric templates"))?;
-    let mut group = tlv::encode(0x02, &[count]);
-    for rec in records {
-        let header = [
-            tlv::encode(0x80, &[0x01, 0x01]),
-            tlv::encode(0x81, &[kind.biometric_type]),
-            tlv::encode(0x87, &[0x01, 0x01]),
-            tlv::encode(0x88, &kind.format_type),
-        ];
-        let bht = tlv::encode_constructed(0xA1, header.iter().map(Vec::as_slice));
-        let bit = tlv::encode_constructed(0x7F60, [bht.as_slice(), &tlv::encode(0x5F2E, rec)]);
-        group.extend_from_slice(&bit);
-    }
-    Ok(tlv::encode(kind.dg_tag, &tlv::encode(0x7F61, &group)))
-}
-
-/// The biometric data blocks of a DG2/DG3, checked against their headers.
-fn parse_biometric_group<'a>(
-    kind: &BiometricKind,
-    bytes: &'a [u8],
-) -> Result<Vec<&'a [u8]>, LdsError> {
-    let dg = tlv::parse_exact(bytes, kind.dg_tag)?;
-    let group = dg.child(0x7F61)?;
-    let mut r = group.children();
-    let count = r.expect(0x02)?;
-    let n = match count.value {
-        [n] => *n as usize,
-        _ => return Err(invalid(kind.file, "bad template count")),
-    };
-    let mut out = Vec::new();
-    while let Some(bit) = r.read()? {
-        if bit.tag != 0x7F60 {
-            continue;
+    pub fn from_fid(fid: u16) -> Option<LdsFile> {
+        match fid {
+            0x011E => Some(LdsFile::Com),
+            0x011D => Some(LdsFile::Sod),
+            0x0101..=0x0110 => DataGroup::from_number(fid as u8).map(LdsFile::Dg),
+            _ => None,
         }
-        let mut header = None;
-        let mut block = None;
-        for item in TlvReader::new(bit.value) {
-            let item = item?;
-            match item.tag {
-                0xA1 => header = Some(item),
-                0x5F2E => block = Some(item.value),
-                0x7F2E => {
-                    return Err(invalid(
-                        kind.file,
-                        "enciphered biometric data (7F2E) is not supported",
-                    ))
-                }
-                _ => {}
-            }
-        }
-        let header =
-            header.ok_or_else(|| invalid(kind.file, "biometric header template missing"))?;
-        if let Ok(t) = header.child(0x81) {
-            if t.value
-                .first()
-                .is_some_and(|b| *b & kind.biometric_type == 0)
-            {
-                return Err(invalid(
-                    kind.file,
-                    "biometric type does not match the data group",
-                ));
-            }
-        }
-        out.push(block.ok_or_else(|| invalid(kind.file, "biometric data block 5F2E missing"))?);
     }
-    if out.len() != n {
-        return Err(invalid(
-            kind.file,
-            format!("says {n} templates, holds {}", out.len()),
-        ));
-    }
-    Ok(out)
-}
-
-/// DG2: face records (9303-10 §4.7.2).
-pub fn encode_dg2(faces: &[FaceRecord]) -> Result<Vec<u8>, LdsError> {
-    let records: Vec<Vec<u8>> = faces
-        .iter()
-        .map(FaceRecord::encode)
-        .collect::<Result<_, _>>()?;
-    encode_biometric_group(&FACE, &records)
-}
-
-pub fn parse_dg2(bytes: &[u8]) -> Result<Vec<FaceRecord>, LdsError> {
-    parse_biometric_group(&FACE, bytes)?
-        .into_iter()
-        .map(|b| Ok(FaceRecord::parse(b)?))
-        .collect()
-}
-
-/// DG3: finger image records (9303-10 §4.7.3), one template per finger.
-pub fn encode_dg3(fingers: &[FingerRecord]) -> Result<Vec<u8>, LdsError> {
-    let records: Vec<Vec<u8>> = fingers
-        .iter()
-        .map(FingerRecord::encode)
-        .collect::<Result<_, _>>()?;
-    encode_biometric_group(&FINGER, &records)
-}
-
-pub fn parse_dg3(bytes: &[u8]) -> Result<Vec<FingerRecord>, LdsError> {
-    parse_biometric_group(&FINGER, bytes)?
-        .into_iter()
-        .map(|b| Ok(FingerRecord::parse(b)?))
-        .collect()
-}
-
-/// DG13 in the layout of issued Vietnamese citizen cards (firmware-profiles/DG13.md):
-/// 6D { SEQUENCE { INTEGER id, UTF8String value... } ... }. Field 13 carries two strings
-/// (father, mother); every other field one.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Dg13 {
-    pub fields: Vec<(u8, Vec<String>)>,
-}
-
-pub fn encode_dg13(dg13: &Dg13) -> Vec<u8> {
-    let mut value = Vec::new();
-    for (id, strings) in &dg13.fields {
-        let mut seq = tlv::encode(0x02, &[*id]);
-        for s in strings {
-            seq.extend_from_slice(&tlv::encode(0x0C, s.as_bytes()));
+    pub fn name(self) -> &'static str {
+        match self {
+            LdsFile::Com => "EF.COM",
+            LdsFile::Sod => "EF.SOD",
+            LdsFile::Dg(d) => d.name(),
         }
-        value.extend_from_slice(&tlv::encode(0x30, &seq));
     }
-    tlv::encode(0x6D, &value)
-}
-
-pub fn parse_dg13(bytes: &[u8]) -> Result<Dg13, LdsError> {
-    let dg = tlv::parse_exact(bytes, 0x6D)?;
-    let mut fields = Vec::new();
-    for item in dg.children() {
-        let item = item?;
-        if item.tag != 0x30 {
-            continue; // elements other issuers add
-        }
-        let mut r = item.children();
-        let id = match r.expect(0x02)?.value {
-            [id] => *id,
-            _ => return Err(invalid("DG13", "field id is not a one-byte INTEGER")),
-        };
-        let mut strings = Vec::new();
-        while let Some(t) = r.read()? {
-            // Strings may also sit one level down, in a SEQUENCE of their own.
-            let leaves: Vec<Tlv> = if t.tag == 0x30 {
-                t.children().collect::<Result<_, _>>()?
-            } else {
-                vec![t]
-            };
-            for leaf in leaves {
-                if leaf.tag == 0x0C {
-                    let s = String::from_utf8(leaf.value.to_vec())
-                        .map_err(|_| invalid("DG13", format!("field {id} is not UTF-8")))?;
-                    strings.push(s);
-                }
-            }
-        }
-        fields.push((id, strings));
-    }
-    Ok(Dg13 { fields })
-}
-
-/// DG14: SecurityInfos (9303-11 §9.2), DER given by the caller.
-pub fn encode_dg14(security_infos_der: &[u8]) -> Vec<u8> {
-    tlv::encode(0x6E, security_infos_der)
-}
-pub fn parse_dg14(bytes: &[u8]) -> Result<Vec<u8>, LdsError> {
-    Ok(tlv::parse_exact(bytes, 0x6E)?.value.to_vec())
-}
-
-/// DG15: the Active Authentication public key as SubjectPublicKeyInfo (9303-10 §4.7.15).
-pub fn encode_dg15(subject_public_key_info_der: &[u8]) -> Vec<u8> {
-    tlv::encode(0x6F, subject_public_key_info_der)
-}
-pub fn parse_dg15(bytes: &[u8]) -> Result<Vec<u8>, LdsError> {
-    Ok(tlv::parse_exact(bytes, 0x6F)?.value.to_vec())
-}
-
-/// EF.SOD: tag 77 around the CMS ContentInfo (9303-10 §4.6.2).
-pub fn encode_sod(content_info_der: &[u8]) -> Vec<u8> {
-    tlv::encode(0x77, content_info_der)
-}
-pub fn parse_sod(bytes: &[u8]) -> Result<Vec<u8>, LdsError> {
-    Ok(tlv::parse_exact(bytes, 0x77)?.value.to_vec())
 }
