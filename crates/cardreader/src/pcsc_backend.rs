@@ -70,6 +70,22 @@ fn wait_for(reader: &str, timeout: Duration, want_present: bool) -> Result<(), T
     }
 }
 
+/// Whether a card is in the reader right now (a failed query counts as no card).
+fn card_present(reader: &str) -> bool {
+    let Ok(ctx) = context() else { return false };
+    let Ok(name) = CString::new(reader) else {
+        return false;
+    };
+    let mut states = [ReaderState::new(name, State::UNAWARE)];
+    match ctx.get_status_change(Duration::from_millis(200), &mut states) {
+        Ok(()) => {
+            let st = states[0].event_state();
+            st.contains(State::PRESENT) && !st.contains(State::MUTE)
+        }
+        Err(_) => false,
+    }
+}
+
 /// Waits until a (responsive) card is in the reader.
 pub fn wait_for_card(reader: &str, timeout: Duration) -> Result<(), TransportError> {
     wait_for(reader, timeout, true)
@@ -243,6 +259,15 @@ impl CardTransport for PcscCard {
         self.traffic.apdus += 1;
         self.traffic.bytes_sent += apdu.len() as u64;
         self.traffic.bytes_received += answer.len() as u64;
+        if answer.len() < 2 {
+            // pcsc-lite hands back an empty answer when the card vanished mid-command (seen
+            // with vpcd's virtual card): tell a pulled card from a malformed answer.
+            return Err(if card_present(&self.reader) {
+                TransportError::BadResponse(format!("{} byte answer", answer.len()))
+            } else {
+                TransportError::CardRemoved
+            });
+        }
         Ok(answer)
     }
 
