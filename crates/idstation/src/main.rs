@@ -1,0 +1,231 @@
+//! `idstation`: the headless interface of the enrollment station, for officers' scripts and QA.
+//!
+//! Exit status: 0 success; 1 the card or device failed (card not issued, card not verified);
+//! 2 bad input (arguments, files, record); 3 a card read but not proven genuine (no EF.SOD or
+//! no CSCA given).
+
+mod card;
+mod keys;
+mod record;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "idstation",
+    version,
+    about = "Trạm cấp thẻ căn cước gắn chip / chip ID card enrollment station"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Station keys: CSCA and Document Signer.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Chip cards: list readers, personalize, read and verify.
+    Card {
+        #[command(subcommand)]
+        command: CardCommand,
+    },
+    /// Citizen records: validate and show the MRZ.
+    Record {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Makes a test CSCA and Document Signer (ECDSA P-256) for test and demo stations:
+    /// DIR/csca.der, DIR/ds.der and DIR/ds-key.p8 (encrypted under the passphrase from
+    /// IDSTATION_DS_PASSPHRASE, or prompted).
+    Init {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Country code in the certificates.
+        #[arg(long, default_value = "VN")]
+        country: String,
+        #[arg(long, default_value = "idstation test PKI")]
+        organization: String,
+        /// Replace keys already in DIR.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Shows the certificates in DIR.
+    Show {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// Lists the PC/SC card readers.
+    Readers,
+    /// Writes a card: builds the LDS from the record, portrait and fingerprints, signs it,
+    /// writes and locks the chip, then reads it back and verifies it.
+    Personalize {
+        #[arg(long)]
+        reader: String,
+        /// Firmware profile: a name (vn-citizen-card, jmrtd-passport-applet) or a TOML file.
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        record: PathBuf,
+        /// The ICAO portrait, JPEG.
+        #[arg(long)]
+        portrait: PathBuf,
+        /// Folder of finger images named by position (right-index.png, left-index.png, ...).
+        #[arg(long)]
+        fingers: Option<PathBuf>,
+        /// Station key folder (csca.der, ds.der, ds-key.p8).
+        #[arg(long)]
+        keys: PathBuf,
+        /// A real Document Signer certificate instead of KEYS/ds.der.
+        #[arg(long, requires = "ds_key")]
+        ds_cert: Option<PathBuf>,
+        /// A real Document Signer private key (PKCS#8, encrypted or not) instead of KEYS/ds-key.p8.
+        #[arg(long, requires = "ds_cert")]
+        ds_key: Option<PathBuf>,
+        /// Seconds to wait for a card in the reader.
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reads a chip through BAC and verifies it (passive and active authentication).
+    Read {
+        #[arg(long)]
+        reader: String,
+        /// Document number as in the MRZ (the last 9 digits of the ID number).
+        #[arg(long)]
+        doc_number: String,
+        /// Date of birth, YYMMDD.
+        #[arg(long)]
+        birth: String,
+        /// Date of expiry, YYMMDD (or "<<<<<<" for a card without expiry).
+        #[arg(long)]
+        expiry: String,
+        /// Trusted CSCA certificate(s), DER or PEM; repeat for several.
+        #[arg(long)]
+        csca: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Folder to save the portrait, finger images and raw files in.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seconds to wait for a card in the reader.
+        #[arg(long, default_value_t = 30)]
+        wait: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordCommand {
+    /// Validates a record (JSON) against the law and a profile's limits; prints its MRZ.
+    Check {
+        record: PathBuf,
+        #[arg(long, default_value = "vn-citizen-card")]
+        profile: String,
+    },
+}
+
+/// A failure with its exit status; the message is already in both languages.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+    pub fn device(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keys { command } => match command {
+            KeysCommand::Init {
+                dir,
+                country,
+                organization,
+                force,
+            } => keys::init(&dir, &country, &organization, force),
+            KeysCommand::Show { dir } => keys::show(&dir),
+        },
+        Command::Card { command } => match command {
+            CardCommand::Readers => card::readers(),
+            CardCommand::Personalize {
+                reader,
+                profile,
+                record,
+                portrait,
+                fingers,
+                keys,
+                ds_cert,
+                ds_key,
+                wait,
+                json,
+            } => card::personalize(card::PersonalizeArgs {
+                reader,
+                profile,
+                record,
+                portrait,
+                fingers,
+                keys,
+                ds_cert,
+                ds_key,
+                wait,
+                json,
+            }),
+            CardCommand::Read {
+                reader,
+                doc_number,
+                birth,
+                expiry,
+                csca,
+                json,
+                out,
+                wait,
+            } => card::read(card::ReadArgs {
+                reader,
+                doc_number,
+                birth,
+                expiry,
+                csca,
+                json,
+                out,
+                wait,
+            }),
+        },
+        Command::Record { command } => match command {
+            RecordCommand::Check { record, profile } => record::check(&record, &profile),
+        },
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("idstation: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
