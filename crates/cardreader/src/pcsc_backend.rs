@@ -70,20 +70,13 @@ fn wait_for(reader: &str, timeout: Duration, want_present: bool) -> Result<(), T
     }
 }
 
-/// Whether a card is in the reader right now (a failed query counts as no card).
+/// Whether the card is still in the reader after an answer that made no sense: pcscd may
+/// notice a vanished card only at its next poll, so give it a moment to see the reader empty.
 fn card_present(reader: &str) -> bool {
-    let Ok(ctx) = context() else { return false };
-    let Ok(name) = CString::new(reader) else {
-        return false;
-    };
-    let mut states = [ReaderState::new(name, State::UNAWARE)];
-    match ctx.get_status_change(Duration::from_millis(200), &mut states) {
-        Ok(()) => {
-            let st = states[0].event_state();
-            st.contains(State::PRESENT) && !st.contains(State::MUTE)
-        }
-        Err(_) => false,
-    }
+    !matches!(
+        wait_for(reader, Duration::from_millis(1500), false),
+        Ok(()) | Err(TransportError::UnknownReader(_))
+    )
 }
 
 /// Waits until a (responsive) card is in the reader.
@@ -249,7 +242,17 @@ impl CardTransport for PcscCard {
             .send(apdu.to_vec())
             .map_err(|_| TransportError::CardRemoved)?;
         let answer = match self.answers.recv_timeout(self.timeout) {
-            Ok(r) => r?,
+            Ok(Ok(a)) => a,
+            // pcsc-lite reports a card that vanished mid-command as a failed transaction
+            // (SCARD_E_NOT_TRANSACTED) or a reader error: if the reader is now empty, say so.
+            Ok(Err(TransportError::Pcsc(e))) => {
+                return Err(if card_present(&self.reader) {
+                    TransportError::Pcsc(e)
+                } else {
+                    TransportError::CardRemoved
+                })
+            }
+            Ok(Err(e)) => return Err(e),
             Err(RecvTimeoutError::Timeout) => {
                 self.busy = true;
                 return Err(TransportError::Timeout(self.timeout));
