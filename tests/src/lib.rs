@@ -1,0 +1,261 @@
+//! Harness for the hardware-in-the-loop tests: the real PC/SC daemon (pcscd) with Debian's
+//! vsmartcard-vpcd driver, and the project's `vcard` virtual card connected to it.
+//!
+//! `bash hil/up` starts pcscd with vpcd; `cargo build --workspace --bins` builds `vcard` and
+//! `idstation`, which the tests run as real processes.
+
+use cardreader::{PcscCard, TransportError};
+use chip::{Biometrics, Document, ReadOptions};
+use citizen::CitizenRecord;
+use iso19794::FingerPosition;
+use pki::{DocumentSigner, TestPki};
+use profiles::Profile;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// vpcd's two readers and their ports.
+pub const SLOTS: [(&str, u16); 2] = [("Virtual PCD 00 00", 35963), ("Virtual PCD 00 01", 35964)];
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn data(name: &str) -> Vec<u8> {
+    let p = repo().join("tests/data").join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+pub fn record() -> CitizenRecord {
+    CitizenRecord::from_json(&String::from_utf8(data("record.json")).expect("utf-8"))
+        .expect("tests/data/record.json")
+}
+
+pub fn biometrics() -> Biometrics {
+    Biometrics {
+        portrait_jpeg: data("portrait.jpg"),
+        eyes: None,
+        fingers: vec![
+            (
+                FingerPosition::RightIndex,
+                0,
+                data("fingers/right-index.png"),
+            ),
+            (FingerPosition::LeftIndex, 0, data("fingers/left-index.png")),
+        ],
+    }
+}
+
+pub fn test_pki() -> &'static TestPki {
+    static P: OnceLock<TestPki> = OnceLock::new();
+    P.get_or_init(|| {
+        pki::generate_test_pki("VN", "idstation HIL", time::OffsetDateTime::now_utc())
+            .expect("test PKI")
+    })
+}
+
+pub fn signer() -> DocumentSigner {
+    let p = test_pki();
+    DocumentSigner::from_pkcs8(&p.ds_key_pkcs8, &p.ds_cert_der).expect("signer")
+}
+
+pub fn trust() -> ReadOptions {
+    ReadOptions::new(vec![test_pki().csca_cert_der.clone()])
+}
+
+pub fn document(profile: &Profile) -> Document {
+    chip::build(
+        &record(),
+        &biometrics(),
+        profile,
+        &signer(),
+        time::OffsetDateTime::now_utc(),
+    )
+    .expect("document")
+}
+
+/// A built binary of the workspace (target/<profile>/NAME next to this test's deps folder).
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let mut dir = exe.parent().expect("exe dir").to_path_buf();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let p = dir.join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (hil/test does)",
+        p.display()
+    );
+    p
+}
+
+/// One of vpcd's two readers, held by one test at a time.
+pub struct Slot {
+    index: usize,
+    pub reader: &'static str,
+    pub port: u16,
+}
+
+fn slots() -> &'static (Mutex<[bool; 2]>, Condvar) {
+    static S: OnceLock<(Mutex<[bool; 2]>, Condvar)> = OnceLock::new();
+    S.get_or_init(|| (Mutex::new([false; 2]), Condvar::new()))
+}
+
+impl Slot {
+    /// Waits for a free reader.
+    pub fn take() -> Slot {
+        let (lock, cv) = slots();
+        let mut busy = lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(i) = busy.iter().position(|b| !b) {
+                busy[i] = true;
+                let (reader, port) = SLOTS[i];
+                return Slot {
+                    index: i,
+                    reader,
+                    port,
+                };
+            }
+            busy = cv.wait(busy).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (lock, cv) = slots();
+        let mut busy = lock.lock().unwrap_or_else(|e| e.into_inner());
+        busy[self.index] = false;
+        cv.notify_all();
+    }
+}
+
+/// A running `vcard` process: a card in one of vpcd's readers.
+pub struct Vcard {
+    child: Child,
+    pub reader: &'static str,
+}
+
+impl Vcard {
+    /// Starts `vcard --profile PROFILE --vpcd 127.0.0.1:PORT [--card FILE] ARGS…` and waits
+    /// until pcscd sees the card. pcscd's vpcd driver polls for the card and may miss a card
+    /// that connects while it is busy: the card is then plugged in again (up to 4 times).
+    pub fn start(slot: &Slot, profile: &str, card: Option<&Path>, args: &[String]) -> Vcard {
+        let _ = cardreader::wait_for_removal(slot.reader, Duration::from_secs(5));
+        // vpcd takes a moment after a card left before it accepts the next one; a card that
+        // connects sooner is often not seen (measured: 300 ms is enough here).
+        std::thread::sleep(Duration::from_millis(300));
+        let mut last = String::new();
+        for _attempt in 0..4 {
+            let mut cmd = Command::new(bin("vcard"));
+            cmd.arg("--profile")
+                .arg(profile)
+                .arg("--vpcd")
+                .arg(format!("127.0.0.1:{}", slot.port))
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            if let Some(c) = card {
+                cmd.arg("--card").arg(c);
+            }
+            let child = cmd.spawn().expect("spawn vcard");
+            let mut v = Vcard {
+                child,
+                reader: slot.reader,
+            };
+            match cardreader::wait_for_card(slot.reader, Duration::from_secs(3)) {
+                Ok(()) => {
+                    // Let pcscd finish its power-up of the card before the test connects.
+                    std::thread::sleep(Duration::from_millis(150));
+                    return v;
+                }
+                Err(e) => {
+                    last = e.to_string();
+                    v.kill();
+                    let _ = cardreader::wait_for_removal(slot.reader, Duration::from_secs(5));
+                }
+            }
+        }
+        panic!(
+            "pcscd never saw vcard in {} ({last}); is pcscd running with vpcd (bash hil/up)?",
+            slot.reader
+        );
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Takes the card out and waits until pcscd sees the reader empty.
+    pub fn remove(mut self) {
+        self.kill();
+        let _ = cardreader::wait_for_removal(self.reader, Duration::from_secs(5));
+    }
+
+    /// Waits for vcard to leave by itself (after `--pull-after`).
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return Some(s);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Vcard {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Connects to the card in `reader` (retrying while pcscd finishes powering it up).
+pub fn connect(reader: &str) -> PcscCard {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match PcscCard::connect(reader, Duration::from_secs(5)) {
+            Ok(c) => return c,
+            Err(e) if Instant::now() < deadline => {
+                if !matches!(
+                    e,
+                    TransportError::NoCard(_)
+                        | TransportError::CardRemoved
+                        | TransportError::Pcsc(_)
+                        | TransportError::CardReset
+                ) {
+                    panic!("connect {reader}: {e}");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("connect {reader}: {e}"),
+        }
+    }
+}
+
+/// A scratch folder under target/, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("idstation-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("scratch dir");
+        Scratch(p)
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
