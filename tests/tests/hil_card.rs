@@ -320,6 +320,11 @@ fn altered_and_cloned_cards_fail_verification_through_pcscd() {
         &data_path("portrait.jpg"),
         "--keys",
         keys.to_str().unwrap(),
+        // A station's Document Signer loaded from its own files.
+        "--ds-cert",
+        keys.join("ds.der").to_str().unwrap(),
+        "--ds-key",
+        keys.join("ds-key.p8").to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
     v.remove();
