@@ -5,10 +5,19 @@ use fingerprint::FingerPosition;
 fn main() {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".into());
     for seed in 0..3u64 {
-        for p in [FingerPosition::RightThumb, FingerPosition::RightIndex, FingerPosition::LeftRing] {
+        for p in [
+            FingerPosition::RightThumb,
+            FingerPosition::RightIndex,
+            FingerPosition::LeftRing,
+        ] {
             let f = Finger::new(seed, p);
             let mut caps = vec![("clean".to_string(), Capture::clean())];
-            for d in [Degradation::LowContrast(1.0), Degradation::Dry(1.0), Degradation::Blur(1.0), Degradation::Partial(1.0)] {
+            for d in [
+                Degradation::LowContrast(1.0),
+                Degradation::Dry(1.0),
+                Degradation::Blur(1.0),
+                Degradation::Partial(1.0),
+            ] {
                 caps.push((d.name().to_string(), Capture::clean().with(d)));
             }
             caps.push(("attempt3".into(), Capture::attempt(3)));

@@ -11,3 +11,6 @@ pub mod synth;
 
 pub use image::{GreyImage, ImageError};
 pub use iso19794::FingerPosition;
+pub(crate) mod analysis;
+pub mod minutiae;
+pub mod quality;

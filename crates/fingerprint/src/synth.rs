@@ -350,11 +350,20 @@ impl GaborBank {
 
     /// Filters `src` (width w, height h) into `dst` with the kernel chosen per pixel by
     /// `orient`, only where `active`; zero outside the image.
-    fn apply(&self, src: &[f32], dst: &mut [f32], w: usize, h: usize, orient: &[u8], active: &[bool]) {
+    fn apply(
+        &self,
+        src: &[f32],
+        dst: &mut [f32],
+        w: usize,
+        h: usize,
+        orient: &[u8],
+        active: &[bool],
+    ) {
         let pw = w + 2 * KR;
         let mut padded = vec![0.0f32; pw * (h + 2 * KR)];
         for y in 0..h {
-            padded[(y + KR) * pw + KR..(y + KR) * pw + KR + w].copy_from_slice(&src[y * w..y * w + w]);
+            padded[(y + KR) * pw + KR..(y + KR) * pw + KR + w]
+                .copy_from_slice(&src[y * w..y * w + w]);
         }
         let n = 2 * KR + 1;
         for y in 0..h {
@@ -454,7 +463,8 @@ impl Finger {
         let (fx, fy) = (u - x0 as f32, v - y0 as f32);
         let i = y0 * MW + x0;
         let r = &self.ridges;
-        (r[i] * (1.0 - fx) + r[i + 1] * fx) * (1.0 - fy) + (r[i + MW] * (1.0 - fx) + r[i + MW + 1] * fx) * fy
+        (r[i] * (1.0 - fx) + r[i + 1] * fx) * (1.0 - fy)
+            + (r[i + MW] * (1.0 - fx) + r[i + MW + 1] * fx) * fy
     }
 
     /// One capture of this finger as the sensor would give it: 320 × 400 at 500 ppi.
@@ -478,7 +488,13 @@ impl Finger {
         } else {
             capture.pressure.clamp(-1.0, 1.0)
         };
-        let finite = |v: f32, lim: f32| if v.is_finite() { v.clamp(-lim, lim) } else { 0.0 };
+        let finite = |v: f32, lim: f32| {
+            if v.is_finite() {
+                v.clamp(-lim, lim)
+            } else {
+                0.0
+            }
+        };
         let (dx, dy) = (finite(capture.dx, 60.0), finite(capture.dy, 60.0));
         let (sin, cos) = finite(capture.rotation, 45.0).to_radians().sin_cos();
 
@@ -502,7 +518,8 @@ impl Finger {
                 let py = y as f32 - ocy - dy;
                 let u = cos * px + sin * py;
                 let v = -sin * px + cos * py;
-                let e = (u / (self.radii.0 * contact)).powi(2) + (v / (self.radii.1 * contact)).powi(2);
+                let e =
+                    (u / (self.radii.0 * contact)).powi(2) + (v / (self.radii.1 * contact)).powi(2);
                 let d = e.sqrt();
                 if d >= 1.0 {
                     continue;
@@ -537,10 +554,13 @@ impl Finger {
             // The finger off one edge: only what lies before a line crossing the contact
             // area touches the sensor, the line moving in with the strength.
             let (s, c) = cut_angle.sin_cos();
-            let limit = 210.0 - 260.0 * partial;
+            // From the contact ellipse's edge in that direction (its support distance), so
+            // that any strength above 0 removes some of the print.
+            let support = ((self.radii.0 * c).powi(2) + (self.radii.1 * s).powi(2)).sqrt();
+            let limit = support * (1.0 - 1.3 * partial);
             for y in 0..h {
                 for x in 0..w {
-                    let along = (x as f32 - ocx) * c + (y as f32 - ocy) * s;
+                    let along = (x as f32 - ocx - dx) * c + (y as f32 - ocy - dy) * s;
                     let keep = ((limit - along) / 8.0).clamp(0.0, 1.0);
                     let i = y * w + x;
                     img[i] = BG + keep * (img[i] - BG);
@@ -556,7 +576,9 @@ impl Finger {
         // Sensor noise, the same whatever the print: faint prints drown in it.
         let mut out = Vec::with_capacity(w * h);
         for p in img {
-            let n: f32 = rng.random_range(-1.0..1.0) + rng.random_range(-1.0..1.0) + rng.random_range(-1.0..1.0);
+            let n: f32 = rng.random_range(-1.0..1.0)
+                + rng.random_range(-1.0..1.0)
+                + rng.random_range(-1.0..1.0);
             out.push((p + 4.0 * n).round().clamp(0.0, 255.0) as u8);
         }
         match GreyImage::from_pixels(WIDTH, HEIGHT, out) {
