@@ -39,3 +39,5 @@ pub fn parse_position(s: &str) -> Result<FingerPosition, UnknownFinger> {
         _ => Err(UnknownFinger(s.into())),
     }
 }
+pub mod matching;
+pub mod session;
