@@ -39,5 +39,7 @@ pub fn parse_position(s: &str) -> Result<FingerPosition, UnknownFinger> {
         _ => Err(UnknownFinger(s.into())),
     }
 }
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod matching;
 pub mod session;
