@@ -40,6 +40,9 @@ enum Command {
         #[command(subcommand)]
         command: RecordCommand,
     },
+    /// Fingerprints: synthetic prints, quality scores, capture from the first sensor.
+    #[command(subcommand)]
+    Finger(fingerprint::cli::FingerCommand),
 }
 
 #[derive(Subcommand)]
@@ -220,6 +223,9 @@ fn main() -> ExitCode {
         Command::Record { command } => match command {
             RecordCommand::Check { record, profile } => record::check(&record, &profile),
         },
+        Command::Finger(cmd) => fingerprint::cli::run(cmd)
+            .map(|()| 0)
+            .map_err(|e| Failure::device(e.to_string())),
     };
     match result {
         Ok(code) => ExitCode::from(code),
