@@ -108,7 +108,10 @@ impl FingerPosition {
     }
 }
 
-/// Image compression algorithm (19794-4 general record header).
+/// Image compression algorithm (19794-4 general record header), the codes of the 2005 edition
+/// (Table 3), which records of version "010" carry: 0 uncompressed, 1 uncompressed bit-packed,
+/// 2 WSQ, 3 JPEG, 4 JPEG 2000, 5 PNG. (The 2011 edition renumbers: 4 JPEG 2000 lossy, 5 JPEG
+/// 2000 lossless, 6 PNG; its records are version "020", which `parse` refuses.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
     Uncompressed,
@@ -220,6 +223,64 @@ impl FingerRecord {
             }
             _ => (500, 500),
         };
+        Ok(FingerRecord::single(
+            position,
+            quality,
+            Compression::Png,
+            info.bit_depth,
+            (width, height),
+            ppi,
+            png,
+        ))
+    }
+
+    /// A record of one finger stored as JPEG 2000 (compression 4, ISO/IEC 15444-1: a JP2 file
+    /// or a raw codestream), 8 bits per pixel, as ICAO 9303-10 allows for DG3 and passports
+    /// use to fit two fingers in a chip's file. The image is neither decoded nor checked
+    /// against `width` × `height`: the caller made it (e.g. `fingerprint::jp2::encode`).
+    /// `ppi` is the (horizontal, vertical) resolution; it sets the acquisition level as
+    /// [`FingerRecord::from_png`] does.
+    pub fn from_jpeg2000(
+        position: FingerPosition,
+        quality: u8,
+        bytes: Vec<u8>,
+        width: u16,
+        height: u16,
+        ppi: (u16, u16),
+    ) -> Result<FingerRecord, RecordError> {
+        if quality > 100 {
+            return Err(RecordError::Quality(quality));
+        }
+        if width == 0 || height == 0 {
+            return Err(RecordError::OutOfRange("image size"));
+        }
+        if ppi.0 == 0 || ppi.1 == 0 {
+            return Err(RecordError::OutOfRange("resolution"));
+        }
+        if bytes.is_empty() {
+            return Err(RecordError::OutOfRange("JPEG 2000 image data"));
+        }
+        Ok(FingerRecord::single(
+            position,
+            quality,
+            Compression::Jpeg2000,
+            8,
+            (width, height),
+            ppi,
+            bytes,
+        ))
+    }
+
+    /// One live-scan plain view, scanned and stored at `ppi`.
+    fn single(
+        position: FingerPosition,
+        quality: u8,
+        compression: Compression,
+        pixel_depth: u8,
+        (width, height): (u16, u16),
+        ppi: (u16, u16),
+        data: Vec<u8>,
+    ) -> FingerRecord {
         // Image acquisition setting levels (19794-4 Table 1): 10 at 125 ppi, 20 at 250 ppi,
         // 31 at 500 ppi, 41 at 1000 ppi; the level of the lower of the two resolutions.
         let acquisition_level = match ppi.0.min(ppi.1) {
@@ -228,14 +289,14 @@ impl FingerRecord {
             250.. => 20,
             _ => 10,
         };
-        Ok(FingerRecord {
+        FingerRecord {
             device_id: 0,
             acquisition_level,
             scale_units: FingerRecord::SCALE_PPI,
             scan_res: ppi,
             image_res: ppi,
-            pixel_depth: info.bit_depth,
-            compression: Compression::Png,
+            pixel_depth,
+            compression,
             fingers: vec![FingerImage {
                 position,
                 view_count: 1,
@@ -244,9 +305,9 @@ impl FingerRecord {
                 impression: FingerRecord::IMPRESSION_LIVE_SCAN_PLAIN,
                 width,
                 height,
-                data: png,
+                data,
             }],
-        })
+        }
     }
 
     pub fn encode(&self) -> Result<Vec<u8>, RecordError> {

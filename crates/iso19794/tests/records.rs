@@ -422,3 +422,92 @@ proptest! {
         prop_assert_eq!(FingerRecord::parse(&finger.encode().unwrap()).unwrap(), finger);
     }
 }
+
+/// A 16 x 16 8-bit grey JP2 file at 500 ppi (capture resolution box), lossy 9/7, as
+/// `fingerprint::jp2::encode` writes it.
+const FINGER_JP2: &str = "
+    0000000c6a5020200d0a870a00000014667479706a703220000000006a703220000000476a70326800000016
+    6968647200000010000000100001070700000000000f636f6c72010000000000110000001a72657320000000
+    127265736361a8007f61a8007f0202000000e36a703263ff4fff510029000000000010000000100000000000
+    000000000000100000001000000000000000000001070101ff52000c00000001000404040000ff5c001d426f
+    206f006f006ee067506750676850055005504757d357d35762ff640025000143726561746564206279204f70
+    656e4a5045472076657273696f6e20322e352e33ff90000a0000000000580001ff93c1f9808008c3f60281f8
+    010004900047c1f802c0fb41000d020506df0b3e2f7fc1f504407c81c0221a050d5246d64f037e268dc68f9f
+    c03e12600e8a36a17e74971821447f3da62d657fffd9";
+
+#[test]
+fn finger_from_jpeg2000_round_trips() {
+    let jp2 = h(FINGER_JP2);
+    assert_eq!(jp2.len(), 330);
+    let rec = FingerRecord::from_jpeg2000(
+        FingerPosition::RightIndex,
+        88,
+        jp2.clone(),
+        16,
+        16,
+        (500, 500),
+    )
+    .unwrap();
+    assert_eq!(rec.compression, Compression::Jpeg2000);
+    assert_eq!(rec.compression.code(), 4);
+    assert_eq!(rec.pixel_depth, 8);
+    assert_eq!(rec.acquisition_level, 31);
+    assert_eq!((rec.scan_res, rec.image_res), ((500, 500), (500, 500)));
+    assert_eq!(rec.scale_units, FingerRecord::SCALE_PPI);
+    let f = &rec.fingers[0];
+    assert_eq!(
+        (
+            f.position,
+            f.width,
+            f.height,
+            f.quality,
+            f.view_count,
+            f.view_number
+        ),
+        (FingerPosition::RightIndex, 16, 16, 88, 1, 1)
+    );
+    assert_eq!(f.data, jp2);
+
+    let bytes = rec.encode().unwrap();
+    assert_eq!(bytes.len(), 32 + 14 + 330);
+    assert_eq!(&bytes[8..14], [0, 0, 0, 0, 0x01, 0x78], "record length 376");
+    assert_eq!(&bytes[16..18], [0, 31], "acquisition level");
+    assert_eq!(
+        &bytes[20..28],
+        [0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4, 0x01, 0xF4]
+    );
+    assert_eq!((bytes[28], bytes[29]), (8, 4), "8 bits, JPEG 2000");
+    assert_eq!(&bytes[32..36], [0, 0, 0x01, 0x58], "finger block 344");
+    assert_eq!(&bytes[36..46], [2, 1, 1, 88, 0, 0, 16, 0, 16, 0]);
+    assert_eq!(&bytes[46..], &jp2[..]);
+    assert_eq!(FingerRecord::parse(&bytes).unwrap(), rec);
+
+    // The acquisition level follows the lower resolution, as for PNG.
+    for (ppi, level) in [
+        ((1000, 1000), 41),
+        ((1000, 500), 31),
+        ((250, 250), 20),
+        ((125, 125), 10),
+    ] {
+        let rec =
+            FingerRecord::from_jpeg2000(FingerPosition::LeftIndex, 0, jp2.clone(), 16, 16, ppi)
+                .unwrap();
+        assert_eq!((rec.acquisition_level, rec.scan_res), (level, ppi));
+        assert_eq!(FingerRecord::parse(&rec.encode().unwrap()).unwrap(), rec);
+    }
+}
+
+#[test]
+fn finger_from_jpeg2000_refuses_bad_arguments() {
+    let jp2 = h(FINGER_JP2);
+    let make = |q, data: Vec<u8>, w, hgt, ppi| {
+        FingerRecord::from_jpeg2000(FingerPosition::RightIndex, q, data, w, hgt, ppi)
+    };
+    assert_eq!(
+        make(101, jp2.clone(), 16, 16, (500, 500)),
+        Err(RecordError::Quality(101))
+    );
+    assert!(make(50, jp2.clone(), 0, 16, (500, 500)).is_err());
+    assert!(make(50, jp2.clone(), 16, 16, (0, 500)).is_err());
+    assert!(make(50, Vec::new(), 16, 16, (500, 500)).is_err());
+}
