@@ -7,6 +7,7 @@
 //! else builds and tests without the system library.
 
 pub mod image;
+pub mod jp2;
 pub mod synth;
 
 pub use image::{GreyImage, ImageError};
