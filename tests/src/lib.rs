@@ -7,7 +7,7 @@
 use cardreader::{PcscCard, TransportError};
 use chip::{Biometrics, Document, ReadOptions};
 use citizen::CitizenRecord;
-use iso19794::FingerPosition;
+use iso19794::{FingerPosition, FingerRecord};
 use pki::{DocumentSigner, TestPki};
 use profiles::Profile;
 use std::path::{Path, PathBuf};
@@ -37,12 +37,14 @@ pub fn biometrics() -> Biometrics {
         portrait_jpeg: data("portrait.jpg"),
         eyes: None,
         fingers: vec![
-            (
+            FingerRecord::from_png(
                 FingerPosition::RightIndex,
                 0,
                 data("fingers/right-index.png"),
-            ),
-            (FingerPosition::LeftIndex, 0, data("fingers/left-index.png")),
+            )
+            .expect("right index"),
+            FingerRecord::from_png(FingerPosition::LeftIndex, 0, data("fingers/left-index.png"))
+                .expect("left index"),
         ],
     }
 }

@@ -80,8 +80,9 @@ pub struct Biometrics {
     pub portrait_jpeg: Vec<u8>,
     /// Eye centres (right, left) in the portrait, pixels, when known.
     pub eyes: Option<((u16, u16), (u16, u16))>,
-    /// Finger images: position, quality 0–100, greyscale PNG.
-    pub fingers: Vec<(FingerPosition, u8, Vec<u8>)>,
+    /// ISO/IEC 19794-4 finger image records (PNG or JPEG 2000 inside), one finger each; DG3
+    /// takes those of the profile's `fingers_on_chip`, in that order.
+    pub fingers: Vec<FingerRecord>,
 }
 
 fn ymd(d: Date) -> (i32, u8, u8) {
@@ -217,22 +218,18 @@ pub fn build(
             let pos = FingerPosition::from_code(code).ok_or_else(|| {
                 ChipError::Input(format!("profile {}: finger code {code}", profile.name))
             })?;
-            let (_, quality, png) =
-                bio.fingers
-                    .iter()
-                    .find(|(p, _, _)| *p == pos)
-                    .ok_or_else(|| {
-                        ChipError::Input(format!(
-                            "thiếu ảnh vân tay {} / missing the {} image",
-                            pos.name_vi(),
-                            pos.name_en()
-                        ))
-                    })?;
-            records.push(
-                FingerRecord::from_png(pos, *quality, png.clone()).map_err(|e| {
-                    ChipError::Input(format!("{} / {}: {e}", pos.name_vi(), pos.name_en()))
-                })?,
-            );
+            let record = bio
+                .fingers
+                .iter()
+                .find(|r| r.fingers.iter().any(|f| f.position == pos))
+                .ok_or_else(|| {
+                    ChipError::Input(format!(
+                        "thiếu ảnh vân tay {} / missing the {} image",
+                        pos.name_vi(),
+                        pos.name_en()
+                    ))
+                })?;
+            records.push(record.clone());
         }
         groups.push((DataGroup::Dg3, lds::encode_dg3(&records).map_err(lds_err)?));
     }

@@ -5,7 +5,7 @@
 use chip::document::{dg13_for, fields_from_dg13};
 use chip::{Biometrics, CheckOutcome, Document, ReadOptions, Step, Verdict};
 use citizen::{CitizenRecord, Field};
-use iso19794::FingerPosition;
+use iso19794::{FingerPosition, FingerRecord};
 use pki::{DocumentSigner, TestPki};
 use profiles::Profile;
 use std::sync::OnceLock;
@@ -27,16 +27,18 @@ fn bio() -> Biometrics {
         portrait_jpeg: data("portrait.jpg"),
         eyes: Some(((120, 170), (180, 170))),
         fingers: vec![
-            (
+            FingerRecord::from_png(
                 FingerPosition::RightIndex,
                 80,
                 data("fingers/right-index.png"),
-            ),
-            (
+            )
+            .unwrap(),
+            FingerRecord::from_png(
                 FingerPosition::LeftIndex,
                 75,
                 data("fingers/left-index.png"),
-            ),
+            )
+            .unwrap(),
         ],
     }
 }
