@@ -171,13 +171,16 @@ pub fn encode_within(
 /// Eyes from the analysis, or where they would be in the single face box (manual capture
 /// when the eye search failed).
 fn eyes_for_crop(a: &Analysis) -> Option<Eyes> {
-    a.eyes.or_else(|| match a.faces.as_slice() {
+    if a.eyes.is_some() {
+        return a.eyes;
+    }
+    match a.faces.as_slice() {
         [b] => Some(Eyes {
             right: (b.x + 0.31 * b.width, b.y + 0.33 * b.height),
             left: (b.x + 0.69 * b.width, b.y + 0.33 * b.height),
         }),
         _ => None,
-    })
+    }
 }
 
 /// The portrait from a frame and its analysis.
