@@ -19,6 +19,8 @@ pub enum PortraitError {
         budget: usize,
         smallest: usize,
     },
+    /// The picture failed these checks (`portrait check`).
+    NotCompliant(Vec<CheckId>),
     /// Cancelled by the officer.
     Cancelled,
     /// An image could not be read or written.
@@ -41,6 +43,9 @@ impl PortraitError {
             PortraitError::OverBudget { budget, smallest } => {
                 format!("Ảnh JPEG vượt giới hạn {budget} byte (nhỏ nhất {smallest} byte)")
             }
+            PortraitError::NotCompliant(f) => {
+                format!("Ảnh không đạt chuẩn ICAO: {}", names(f, CheckId::name_vi))
+            }
             PortraitError::Cancelled => "Đã huỷ chụp ảnh".into(),
             PortraitError::Image(d) => format!("Lỗi tệp ảnh: {d}"),
         }
@@ -60,6 +65,12 @@ impl PortraitError {
             PortraitError::NoReason => "A manual capture needs a reason".into(),
             PortraitError::OverBudget { budget, smallest } => {
                 format!("The JPEG exceeds the {budget}-byte budget (smallest {smallest} bytes)")
+            }
+            PortraitError::NotCompliant(f) => {
+                format!(
+                    "The picture is not ICAO compliant: {}",
+                    names(f, CheckId::name_en)
+                )
             }
             PortraitError::Cancelled => "Portrait capture cancelled".into(),
             PortraitError::Image(d) => format!("Image file error: {d}"),

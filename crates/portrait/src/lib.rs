@@ -4,6 +4,8 @@
 
 mod capture;
 mod checks;
+#[cfg(feature = "cli")]
+mod cli;
 mod error;
 mod raster;
 mod token;
@@ -12,6 +14,8 @@ pub use capture::{capture, AutoCapture, CaptureSettings};
 pub use checks::{
     Analysis, Analyzer, CheckId, CheckResult, Eyes, FaceBox, Instruction, Limits, Outcome,
 };
+#[cfg(feature = "cli")]
+pub use cli::{run, run_to, PortraitCommand};
 pub use error::PortraitError;
 pub use token::{
     encode_within, make_portrait, token_crop, token_eyes, CaptureKind, OutputSpec, Portrait,
