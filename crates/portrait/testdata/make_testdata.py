@@ -131,6 +131,16 @@ def main():
     save("fail-face_count-two_faces.jpg", two)
     empty = plain()
     save("fail-face_count-no_face.jpg", empty)
+    # Eyes closed: skin-coloured lids over both eyes with a lash line.
+    shut, m = place(src, alpha, plain(), 1.6, (W / 2, 205))
+    pil = Image.fromarray(np.clip(shut, 0, 255).astype(np.uint8))
+    d = ImageDraw.Draw(pil)
+    for ex, ey in SRC_EYES:
+        cx, cy = transform(m, (ex, ey))
+        lid = tuple(int(c) for c in shut[int(cy + 14), int(cx)])  # skin just below the eye
+        d.ellipse([cx - 15, cy - 8, cx + 15, cy + 8], fill=lid)
+        d.arc([cx - 15, cy - 12, cx + 15, cy + 5], 20, 160, fill=(70, 50, 40), width=2)
+    save("fail-eyes_open-closed.jpg", np.asarray(pil, np.float32))
     # Light from one side only: full on the image's left cheek, 45% on the right one.
     ramp = np.interp(np.arange(W), [0, 280, 360, W], [1.1, 1.1, 0.45, 0.45])[None, :, None]
     lit, _ = place(src, alpha, plain(), 1.6, (W / 2, 205))
