@@ -90,8 +90,8 @@ def mask_polygon(m):
     return [transform(m, p) for p in pts]
 
 
-def masked(src, alpha, colour, name):
-    img, m = place(src, alpha, plain(), 1.6, (W / 2, 205))
+def masked(src, alpha, colour, name, scale=1.6, centre=(W / 2, 205), mirror=False):
+    img, m = place(src, alpha, plain(), scale, centre)
     pil = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
     d = ImageDraw.Draw(pil)
     d.polygon(mask_polygon(m), fill=colour)
@@ -100,7 +100,8 @@ def masked(src, alpha, colour, name):
     for y in (135, 150, 165):
         a, b = transform(m, (180, y)), transform(m, (272, y))
         d.line([a, b], fill=shade, width=2)
-    save(name, np.asarray(pil, np.float32))
+    out = np.asarray(pil, np.float32)
+    save(name, out[:, ::-1, :] if mirror else out)
 
 
 def main():
@@ -114,6 +115,9 @@ def main():
 
     masked(src, alpha, (168, 204, 232), "fail-lower_face-mask-blue.jpg")
     masked(src, alpha, (240, 242, 244), "fail-lower_face-mask-white.jpg")
+    masked(src, alpha, (120, 170, 140), "fail-lower_face-mask-green-closer.jpg", 1.8, (W / 2 + 15, 240))
+    masked(src, alpha, (168, 204, 232), "fail-lower_face-mask-blue-mirrored.jpg", mirror=True)
+    masked(src, alpha, (40, 40, 45), "fail-lower_face-mask-black-small.jpg", 1.3, (W / 2 - 30, 200))
     save("fail-exposure-dark.jpg", clean * 0.22)
     save("fail-exposure-overexposed.jpg", clean * 2.6 + 40)
     blurred = Image.fromarray(clean.astype(np.uint8)).filter(ImageFilter.GaussianBlur(4))
