@@ -1,0 +1,325 @@
+//! `idstation portrait …`: the lead's binary mounts [`PortraitCommand`] as a subcommand and
+//! calls [`run`]. Errors print in Vietnamese and English (`PortraitError`'s `Display`).
+
+use crate::{
+    capture, read_image, Analysis, Analyzer, CaptureKind, CaptureSettings, CheckId, Outcome,
+    OutputSpec, PortraitError,
+};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+/// Portrait commands.
+#[derive(Debug, Clone, PartialEq, clap::Subcommand)]
+pub enum PortraitCommand {
+    /// Check one image against the ICAO portrait rules and print every check with its
+    /// measured value (exit status non-zero when any check fails).
+    Check {
+        /// The image (JPEG, PNG, BMP, PPM).
+        image: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Capture a portrait from a camera: when every check passes on K frames in a row, the
+    /// sharpest is cropped to the ICAO token image and written as JPEG.
+    Capture {
+        /// `virtual:DIR` (image files played as a stream) or `v4l:N` (webcam N).
+        #[arg(long)]
+        camera: String,
+        /// Where to write the token JPEG (for DG2).
+        #[arg(long)]
+        out: PathBuf,
+        /// Where to write the full frame JPEG (for the local record).
+        #[arg(long)]
+        full: Option<PathBuf>,
+        /// Compliant frames in a row before capturing.
+        #[arg(long, default_value_t = 5)]
+        frames: usize,
+        /// Give up after this many frames.
+        #[arg(long)]
+        max_frames: Option<u64>,
+        /// Largest token JPEG, bytes.
+        #[arg(long, default_value_t = 20 * 1024)]
+        budget: usize,
+        /// Token image width, pixels (height is 4/3 of it).
+        #[arg(long, default_value_t = 360)]
+        width: u32,
+    },
+}
+
+/// Runs a portrait command, printing to stdout (progress to stderr).
+pub fn run(cmd: PortraitCommand) -> Result<(), PortraitError> {
+    let mut out = std::io::stdout().lock();
+    run_to(cmd, &mut out)
+}
+
+fn io(e: std::io::Error) -> PortraitError {
+    PortraitError::Image(e.to_string())
+}
+
+/// [`run`] writing to `out` (for tests).
+pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitError> {
+    match cmd {
+        PortraitCommand::Check { image, json } => {
+            let img = read_image(&image)?;
+            let a = Analyzer::default().analyze(img.width(), img.height(), img.as_raw());
+            if json {
+                let v = serde_json::json!({
+                    "passed": a.passed(),
+                    "failed": a.failed(),
+                    "analysis": a,
+                });
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string_pretty(&v)
+                        .map_err(|e| PortraitError::Image(e.to_string()))?
+                )
+                .map_err(io)?;
+            } else {
+                print_table(&a, out).map_err(io)?;
+            }
+            if a.passed() {
+                Ok(())
+            } else {
+                Err(PortraitError::NotCompliant(a.failed()))
+            }
+        }
+        PortraitCommand::Capture {
+            camera,
+            out: out_path,
+            full,
+            frames,
+            max_frames,
+            budget,
+            width,
+        } => {
+            let cam = camera::open(&camera)?;
+            let settings = CaptureSettings {
+                k: frames,
+                max_frames,
+                output: OutputSpec {
+                    width,
+                    budget,
+                    ..OutputSpec::default()
+                },
+                ..CaptureSettings::default()
+            };
+            let mut n = 0u64;
+            let p = capture(
+                cam,
+                &mut Analyzer::default(),
+                &settings,
+                &AtomicBool::new(false),
+                |a| {
+                    n += 1;
+                    let failed: Vec<&str> = a.failed().iter().map(|c| c.slug()).collect();
+                    eprintln!(
+                        "frame {n}: {}",
+                        if failed.is_empty() {
+                            "ok".to_string()
+                        } else {
+                            failed.join(", ")
+                        }
+                    );
+                },
+            )?;
+            std::fs::write(&out_path, &p.jpeg).map_err(io)?;
+            if let Some(full) = &full {
+                std::fs::write(full, &p.full_frame_jpeg).map_err(io)?;
+            }
+            let ((rx, ry), (lx, ly)) = p.eyes;
+            let how = match &p.capture {
+                CaptureKind::Auto { frames } => format!("auto, {frames} compliant frames"),
+                CaptureKind::Manual { reason } => format!("manual: {reason}"),
+            };
+            writeln!(
+                out,
+                "{}: {}x{} JPEG, {} bytes, quality {}, eyes right ({rx},{ry}) left ({lx},{ly}) [{how}]",
+                out_path.display(),
+                p.width,
+                p.height,
+                p.jpeg.len(),
+                p.quality
+            )
+            .map_err(io)?;
+            Ok(())
+        }
+    }
+}
+
+fn print_table(a: &Analysis, out: &mut dyn Write) -> std::io::Result<()> {
+    let fmt = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    for c in &a.checks {
+        let limit = match (c.min, c.max) {
+            (Some(lo), Some(hi)) if lo == hi => format!("= {lo}"),
+            (Some(lo), Some(hi)) => format!("{lo:.1}..{hi:.1}"),
+            (Some(lo), None) => format!(">= {lo:.1}"),
+            (None, Some(hi)) => format!("<= {hi:.1}"),
+            (None, None) => "-".into(),
+        };
+        let verdict = match c.outcome {
+            Outcome::Pass => "PASS",
+            Outcome::Fail => "FAIL",
+            Outcome::NotMeasured => "N/A ",
+        };
+        writeln!(
+            out,
+            "{verdict} {:<17} {:>8}{:<4} limit {:<12} {} / {}",
+            c.id.slug(),
+            fmt(c.measured),
+            c.id.unit(),
+            limit,
+            c.id.name_vi(),
+            c.id.name_en()
+        )?;
+        if let Some(i) = &c.instruction {
+            if c.outcome == Outcome::Fail {
+                writeln!(out, "     -> {}", i.vi)?;
+                writeln!(out, "     -> {}", i.en)?;
+            }
+        }
+    }
+    let failed: Vec<CheckId> = a.failed();
+    writeln!(
+        out,
+        "{}",
+        if a.passed() {
+            "ĐẠT chuẩn ICAO / ICAO compliant".to_string()
+        } else {
+            format!(
+                "KHÔNG ĐẠT / NOT COMPLIANT: {}",
+                failed
+                    .iter()
+                    .map(|c| c.slug())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Idstation {
+        #[command(subcommand)]
+        portrait: PortraitCommand,
+    }
+
+    fn parse(args: &[&str]) -> PortraitCommand {
+        Idstation::try_parse_from(std::iter::once("portrait").chain(args.iter().copied()))
+            .unwrap()
+            .portrait
+    }
+
+    fn testdata(name: &str) -> String {
+        format!("{}/testdata/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn check_prints_every_check_and_fails_a_masked_face() {
+        let mut out = Vec::new();
+        run_to(parse(&["check", &testdata("clean.jpg")]), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for id in CheckId::ALL {
+            assert!(text.contains(id.slug()), "{id:?} in {text}");
+        }
+        assert!(text.contains("ICAO compliant"));
+        let mut out = Vec::new();
+        let e = run_to(
+            parse(&["check", &testdata("fail-lower_face-mask-blue.jpg")]),
+            &mut out,
+        )
+        .unwrap_err();
+        assert!(matches!(&e, PortraitError::NotCompliant(f) if f.contains(&CheckId::LowerFace)));
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("FAIL lower_face"), "{text}");
+        assert!(text.contains("khẩu trang") && text.contains("mask off"));
+        assert!(e.to_string().contains(" / "));
+    }
+
+    #[test]
+    fn check_json_has_measured_values() {
+        let mut out = Vec::new();
+        run_to(
+            parse(&["check", &testdata("clean.jpg"), "--json"]),
+            &mut out,
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["passed"], true);
+        let checks = v["analysis"]["checks"].as_array().unwrap();
+        assert_eq!(checks.len(), CheckId::ALL.len());
+        assert!(checks.iter().all(|c| c["measured"].is_number()));
+        assert_eq!(checks[0]["id"], "face_count");
+        // A missing file is an error, not a panic.
+        let e = run_to(parse(&["check", "/nonexistent.jpg"]), &mut Vec::new()).unwrap_err();
+        assert!(matches!(e, PortraitError::Image(_)));
+    }
+
+    #[test]
+    fn capture_from_a_virtual_folder_writes_the_token_and_the_full_frame() {
+        let cam = tempfile::tempdir().unwrap();
+        for i in 0..3 {
+            std::fs::copy(testdata("clean.jpg"), cam.path().join(format!("{i}.jpg"))).unwrap();
+        }
+        let outdir = tempfile::tempdir().unwrap();
+        let face = outdir.path().join("face.jpg");
+        let full = outdir.path().join("frame.jpg");
+        let cmd = parse(&[
+            "capture",
+            "--camera",
+            &format!("virtual:{}", cam.path().display()),
+            "--out",
+            face.to_str().unwrap(),
+            "--full",
+            full.to_str().unwrap(),
+            "--frames",
+            "3",
+        ]);
+        let mut out = Vec::new();
+        run_to(cmd, &mut out).unwrap();
+        let jpeg = std::fs::read(&face).unwrap();
+        assert!(jpeg.len() <= 20 * 1024);
+        assert_eq!(image::load_from_memory(&jpeg).unwrap().width(), 360);
+        assert_eq!(image::open(&full).unwrap().width(), 640);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("eyes right (135,216) left (225,216)"),
+            "{text}"
+        );
+        // A webcam that is not there, and a bad camera name.
+        let e = run_to(
+            parse(&[
+                "capture",
+                "--camera",
+                "v4l:63",
+                "--out",
+                face.to_str().unwrap(),
+            ]),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(e.en().contains("v4l:63"), "{e}");
+        let e = run_to(
+            parse(&[
+                "capture",
+                "--camera",
+                "usb",
+                "--out",
+                face.to_str().unwrap(),
+            ]),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            e,
+            PortraitError::Camera(camera::CameraError::BadSpec(_))
+        ));
+    }
+}
