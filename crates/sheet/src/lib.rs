@@ -1,0 +1,24 @@
+//! The enrollment information sheet and receipt slip as PDF, printing them through CUPS,
+//! and the signature step that follows.
+//!
+//! - [`render_sheet`]: the A4 sheet the applicant checks and signs (20 fields in Vietnamese
+//!   with English labels, portrait, fingerprint summary, application number as text and QR
+//!   code, station, officer, date, signature boxes). Fonts are embedded (subset) with a
+//!   ToUnicode map, so the text can be extracted with its diacritics.
+//! - [`render_receipt`]: the A6 slip with the application number, QR code and the date to
+//!   collect the card.
+
+mod error;
+mod fingers;
+mod font;
+mod layout;
+mod pdf;
+mod sheet;
+
+pub use error::SheetError;
+pub use fingers::{CaptureStatus, FingerCapture};
+pub use font::{FontData, Fonts};
+pub use sheet::{render_sheet, Application, InfoSheet};
+
+#[cfg(test)]
+mod testdata;
