@@ -44,8 +44,8 @@ impl FontData {
         let postscript_name = face
             .names()
             .into_iter()
-            .find(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
-            .and_then(|n| n.to_string())
+            .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+            .find_map(|n| n.to_string())
             .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_graphic()))
             .unwrap_or_else(|| "IdstationFont".to_string());
         drop(face);
@@ -249,7 +249,8 @@ mod tests {
     fn wrap_keeps_every_word_and_respects_width() {
         let f = fonts();
         let m = Metrics::new(&f.regular).unwrap();
-        let text = "Số 168/23/7 hẻm 12 đường Võ Thị Sáu, phường Bến Nghé, quận 1, thành phố Hồ Chí Minh";
+        let text =
+            "Số 168/23/7 hẻm 12 đường Võ Thị Sáu, phường Bến Nghé, quận 1, thành phố Hồ Chí Minh";
         let lines = wrap(&m, 10.0, text, 120.0);
         assert!(lines.len() > 1);
         for l in &lines {

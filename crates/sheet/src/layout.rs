@@ -178,7 +178,6 @@ pub(crate) fn qr_modules(data: &str) -> Result<(usize, Vec<bool>), SheetError> {
 /// Pages flowing top to bottom between margins; `new_page` starts the next one.
 pub(crate) struct Flow {
     pub size: (f32, f32),
-    pub top: f32,
     pub bottom: f32,
     pub y: f32,
     pub pages: Vec<Page>,
@@ -190,7 +189,6 @@ impl Flow {
     pub(crate) fn new(size: (f32, f32), top: f32, bottom: f32) -> Flow {
         Flow {
             size,
-            top,
             bottom,
             y: top,
             pages: vec![Page {

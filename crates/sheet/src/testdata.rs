@@ -59,8 +59,9 @@ pub(crate) fn long_sheet() -> InfoSheet {
         fingers: fingers(),
         application: Application {
             number: "HS-079-2026-000123".to_string(),
-            station: "Công an phường Bến Nghé, quận 1, TP. Hồ Chí Minh – tổ cấp căn cước lưu động số 3"
-                .to_string(),
+            station:
+                "Công an phường Bến Nghé, quận 1, TP. Hồ Chí Minh – tổ cấp căn cước lưu động số 3"
+                    .to_string(),
             officer: "Thượng úy Lê Thị Ngọc Hường".to_string(),
             date: time::macros::date!(2026 - 11 - 23),
         },
