@@ -13,11 +13,13 @@ mod fingers;
 mod font;
 mod layout;
 mod pdf;
+mod receipt;
 mod sheet;
 
 pub use error::SheetError;
 pub use fingers::{CaptureStatus, FingerCapture};
 pub use font::{FontData, Fonts};
+pub use receipt::{render_receipt, ReceiptSlip};
 pub use sheet::{render_sheet, Application, InfoSheet};
 
 #[cfg(test)]
