@@ -37,18 +37,19 @@ pub struct FontData {
 impl FontData {
     /// A font from its bytes; `origin` names it in errors.
     pub fn from_bytes(bytes: Vec<u8>, origin: &Path) -> Result<FontData, SheetError> {
-        let face = ttf_parser::Face::parse(&bytes, 0).map_err(|e| SheetError::FontUnusable {
-            path: origin.to_path_buf(),
-            detail: e.to_string(),
-        })?;
-        let postscript_name = face
-            .names()
-            .into_iter()
-            .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
-            .find_map(|n| n.to_string())
-            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_graphic()))
-            .unwrap_or_else(|| "IdstationFont".to_string());
-        drop(face);
+        let postscript_name = {
+            let face =
+                ttf_parser::Face::parse(&bytes, 0).map_err(|e| SheetError::FontUnusable {
+                    path: origin.to_path_buf(),
+                    detail: e.to_string(),
+                })?;
+            face.names()
+                .into_iter()
+                .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+                .find_map(|n| n.to_string())
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_graphic()))
+                .unwrap_or_else(|| "IdstationFont".to_string())
+        };
         Ok(FontData {
             bytes,
             postscript_name,
