@@ -1,6 +1,7 @@
 //! The sheet's fonts: found at run time at their Debian paths, measured with ttf-parser,
-//! subset and embedded as CID fonts with a ToUnicode map so that the printed text can be
-//! searched and extracted (PDF 1.7 §9.7 Type 0 fonts, §9.10.3 ToUnicode CMaps).
+//! subset and embedded as simple TrueType fonts (see `pdf::embed_font` for why not CID
+//! fonts) with a ToUnicode map so that the printed text can be searched and extracted
+//! (PDF 1.7 §9.6.3, §9.10.3 ToUnicode CMaps).
 //!
 //! No shaping is needed for Vietnamese in NFC form: every letter with its tone mark is one
 //! precomposed code point (TCVN 6909:2001), which the fonts map to one glyph.

@@ -3,8 +3,9 @@
 //!
 //! - [`render_sheet`]: the A4 sheet the applicant checks and signs (20 fields in Vietnamese
 //!   with English labels, portrait, fingerprint summary, application number as text and QR
-//!   code, station, officer, date, signature boxes). Fonts are embedded (subset) with a
-//!   ToUnicode map, so the text can be extracted with its diacritics.
+//!   code, station, officer, date, signature boxes). Fonts are embedded as subset simple
+//!   TrueType fonts whose glyphs carry Unicode names, with a ToUnicode map, so the text can
+//!   be extracted with its diacritics — also from the copy a CUPS PDF printer makes.
 //! - [`render_receipt`]: the A6 slip with the application number, QR code and the date to
 //!   collect the card.
 
@@ -14,6 +15,7 @@ mod font;
 mod layout;
 mod pdf;
 mod receipt;
+mod sfnt;
 mod sheet;
 
 pub use error::SheetError;

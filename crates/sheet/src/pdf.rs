@@ -5,9 +5,11 @@
 
 use crate::error::SheetError;
 use crate::font::{FontData, Fonts, Metrics};
-use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use crate::sfnt::{self, Mapping};
+use pdf_writer::types::{FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::writers::Encoding;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use subsetter::GlyphRemapper;
 
 pub(crate) const A4: (f32, f32) = (595.276, 841.89);
@@ -79,39 +81,61 @@ pub(crate) struct Document {
     pub image: Option<Jpeg>,
 }
 
-/// One font as embedded: the old→new glyph map and the character of each glyph.
+/// Highest byte code of a simple font: codes 1..=255 are used, 0 stays unused.
+const CODES_PER_FONT: usize = 255;
+
+/// One face as embedded: the characters the document uses, in order of first use. The
+/// n-th character (from 0) is code `n % 255 + 1` of font instance `n / 255`: a simple font
+/// has single-byte codes, so a document with more distinct characters gets more instances.
 struct Embedded<'a> {
     data: &'a FontData,
     metrics: Metrics<'a>,
-    remapper: GlyphRemapper,
-    chars: BTreeMap<u16, char>,
+    /// (character, glyph in the full font)
+    chars: Vec<(char, u16)>,
+    index: HashMap<char, usize>,
 }
 
 impl<'a> Embedded<'a> {
     fn new(data: &'a FontData) -> Result<Embedded<'a>, SheetError> {
-        let mut remapper = GlyphRemapper::new();
-        remapper.remap(0); // .notdef stays glyph 0
         Ok(Embedded {
             data,
             metrics: Metrics::new(data)?,
-            remapper,
-            chars: BTreeMap::new(),
+            chars: Vec::new(),
+            index: HashMap::new(),
         })
     }
 
-    /// The text as 2-byte new glyph ids (Identity-H), recording each glyph's character.
-    fn encode(&mut self, text: &str) -> Vec<u8> {
-        let mut out = Vec::with_capacity(text.len() * 2);
+    /// The text as runs of (font instance, byte codes).
+    fn encode(&mut self, text: &str) -> Vec<(usize, Vec<u8>)> {
+        let mut runs: Vec<(usize, Vec<u8>)> = Vec::new();
         for c in text.chars() {
             // Layout refused unsupported characters; a stray one is skipped, not boxed.
-            let Some(old) = self.metrics.glyph(c) else {
+            let Some(gid) = self.metrics.glyph(c) else {
                 continue;
             };
-            let new = self.remapper.remap(old);
-            self.chars.entry(new).or_insert(c);
-            out.extend_from_slice(&new.to_be_bytes());
+            let n = *self.index.entry(c).or_insert_with(|| {
+                self.chars.push((c, gid));
+                self.chars.len() - 1
+            });
+            let (instance, code) = (n / CODES_PER_FONT, (n % CODES_PER_FONT + 1) as u8);
+            match runs.last_mut() {
+                Some((i, bytes)) if *i == instance => bytes.push(code),
+                _ => runs.push((instance, vec![code])),
+            }
         }
-        out
+        runs
+    }
+
+    fn instances(&self) -> usize {
+        self.chars.len().div_ceil(CODES_PER_FONT).max(1)
+    }
+}
+
+/// The resource name of a face's font instance: /R0, /R1, … and /B0, /B1, …
+fn font_name(face: Face, instance: usize) -> String {
+    match face {
+        Face::Regular => format!("R{instance}"),
+        Face::Bold => format!("B{instance}"),
     }
 }
 
@@ -130,8 +154,6 @@ pub(crate) fn write(fonts: &Fonts, doc: &Document) -> Result<Vec<u8>, SheetError
     let catalog_id = refs.next();
     let tree_id = refs.next();
     let info_id = refs.next();
-    let regular_id = refs.next();
-    let bold_id = refs.next();
     let image_id = refs.next();
 
     let mut pdf = Pdf::new();
@@ -144,6 +166,14 @@ pub(crate) fn write(fonts: &Fonts, doc: &Document) -> Result<Vec<u8>, SheetError
         let content = draw(page, &mut regular, &mut bold, doc.image.as_ref());
         contents.push((page_id, content_id, page.size, content));
     }
+    // Every page lists every font instance: the document is small and this keeps the
+    // pages' resources independent of which characters each page happens to use.
+    let mut font_ids = Vec::new();
+    for (face, embedded) in [(Face::Regular, &regular), (Face::Bold, &bold)] {
+        for instance in 0..embedded.instances() {
+            font_ids.push((face, instance, refs.next()));
+        }
+    }
     for (page_id, content_id, (w, h), content) in &contents {
         let mut p = pdf.page(*page_id);
         p.media_box(Rect::new(0.0, 0.0, *w, *h));
@@ -152,8 +182,9 @@ pub(crate) fn write(fonts: &Fonts, doc: &Document) -> Result<Vec<u8>, SheetError
         let mut res = p.resources();
         {
             let mut f = res.fonts();
-            f.pair(Name(b"F1"), regular_id);
-            f.pair(Name(b"F2"), bold_id);
+            for (face, instance, id) in &font_ids {
+                f.pair(Name(font_name(*face, *instance).as_bytes()), *id);
+            }
         }
         if doc.image.is_some() {
             res.x_objects().pair(Name(b"Im1"), image_id);
@@ -170,8 +201,13 @@ pub(crate) fn write(fonts: &Fonts, doc: &Document) -> Result<Vec<u8>, SheetError
         .title(TextStr(&doc.title))
         .producer(TextStr("idstation"));
 
-    embed_font(&mut pdf, &mut refs, regular_id, &regular, "AAAAAA")?;
-    embed_font(&mut pdf, &mut refs, bold_id, &bold, "AAAAAB")?;
+    for (face, instance, id) in &font_ids {
+        let embedded = match face {
+            Face::Regular => &regular,
+            Face::Bold => &bold,
+        };
+        embed_font(&mut pdf, &mut refs, *id, embedded, *face, *instance)?;
+    }
 
     if let Some(img) = &doc.image {
         let mut x = pdf.image_xobject(image_id, &img.bytes);
@@ -213,16 +249,19 @@ fn draw<'a>(
                 gray,
                 text,
             } => {
-                let (name, font) = match face {
-                    Face::Regular => (Name(b"F1"), &mut *regular),
-                    Face::Bold => (Name(b"F2"), &mut *bold),
+                let font = match face {
+                    Face::Regular => &mut *regular,
+                    Face::Bold => &mut *bold,
                 };
-                let bytes = font.encode(text);
                 c.set_fill_gray(*gray);
                 c.begin_text();
-                c.set_font(name, *size);
                 c.set_text_matrix([1.0, 0.0, 0.0, 1.0, *x, h - *y]);
-                c.show(Str(&bytes));
+                // Runs in different font instances follow each other: each show advances
+                // the text position by its glyphs' widths.
+                for (instance, bytes) in font.encode(text) {
+                    c.set_font(Name(font_name(*face, instance).as_bytes()), *size);
+                    c.show(Str(&bytes));
+                }
                 c.end_text();
             }
             Op::Rect {
@@ -314,49 +353,72 @@ fn draw<'a>(
     c.finish().to_vec()
 }
 
-/// A Type 0 font with a CIDFontType2 descendant (TrueType outlines), the subset embedded as
-/// FontFile2, CID = new glyph id (the subsetter's identity CID mapping), and a ToUnicode
-/// CMap from each glyph back to its character (PDF 1.7 §9.7.4, §9.10.3).
+/// Instance `instance` of a face as a simple TrueType font (PDF 1.7 §9.6.3): byte codes
+/// 1..=n, an /Encoding whose /Differences names each code's glyph by its Adobe Glyph List
+/// name or `uniXXXX`, the subset font program (FontFile2) with a cmap from those characters
+/// to its glyphs, and a ToUnicode CMap (§9.10.3).
+///
+/// Why simple fonts and not a Type 0/Identity-H font: the printed copy. CUPS turns the PDF
+/// into PostScript and cups-pdf rebuilds a PDF from it with ghostscript. A CID font comes
+/// out of that as glyphs with no character meaning; a simple font keeps its glyph names
+/// (poppler's and ghostscript's PostScript both carry them), and ghostscript's pdfwrite
+/// maps `uniXXXX` and AGL names back to Unicode, so the printed PDF's text stays readable.
 fn embed_font(
     pdf: &mut Pdf,
     refs: &mut Refs,
-    type0_id: Ref,
+    font_id: Ref,
     font: &Embedded<'_>,
-    tag: &str,
+    face: Face,
+    instance: usize,
 ) -> Result<(), SheetError> {
-    let cid_id = refs.next();
     let descriptor_id = refs.next();
     let cmap_id = refs.next();
     let file_id = refs.next();
-    let base = format!("{tag}+{}", font.data.postscript_name());
+    let base = format!(
+        "{}+{}",
+        subset_tag(face, instance),
+        font.data.postscript_name()
+    );
     let base = Name(base.as_bytes());
 
-    pdf.type0_font(type0_id)
-        .base_font(base)
-        .encoding_predefined(Name(b"Identity-H"))
-        .descendant_font(cid_id)
-        .to_unicode(cmap_id);
+    let from = instance * CODES_PER_FONT;
+    let chars = font.chars.get(from..).unwrap_or_default();
+    let chars = &chars[..chars.len().min(CODES_PER_FONT)];
 
-    let system_info = SystemInfo {
-        registry: Str(b"Adobe"),
-        ordering: Str(b"Identity"),
-        supplement: 0,
-    };
-    // Widths by new glyph id, in glyph space (1/1000 of the size).
-    let mut widths = Vec::new();
-    for old in font.remapper.remapped_gids() {
-        widths.push(font.metrics.advance_milli(old));
+    // The subset: .notdef, then this instance's glyphs.
+    let mut remapper = GlyphRemapper::new();
+    remapper.remap(0);
+    let mut mappings = Vec::with_capacity(chars.len());
+    for (i, &(ch, gid)) in chars.iter().enumerate() {
+        mappings.push(Mapping {
+            code: (i + 1) as u8,
+            gid: remapper.remap(gid),
+            ch,
+        });
     }
+    let names: Vec<String> = chars.iter().map(|&(c, _)| glyph_name(c)).collect();
+    let last = chars.len().max(1) as u8;
+
     {
-        let mut cid = pdf.cid_font(cid_id);
-        cid.subtype(CidFontType::Type2)
-            .base_font(base)
-            .system_info(system_info)
-            .font_descriptor(descriptor_id)
-            .default_width(0.0)
-            .cid_to_gid_map_predefined(Name(b"Identity"));
-        cid.widths().consecutive(0, widths.iter().copied());
-        cid.finish();
+        let mut dict = pdf.indirect(font_id).dict();
+        dict.pair(Name(b"Type"), Name(b"Font"));
+        dict.pair(Name(b"Subtype"), Name(b"TrueType"));
+        dict.pair(Name(b"BaseFont"), base);
+        dict.pair(Name(b"FirstChar"), 1);
+        dict.pair(Name(b"LastChar"), i32::from(last));
+        dict.insert(Name(b"Widths"))
+            .array()
+            .items(chars.iter().map(|&(_, g)| font.metrics.advance_milli(g)));
+        dict.pair(Name(b"FontDescriptor"), descriptor_id);
+        {
+            let mut enc = dict.insert(Name(b"Encoding")).start::<Encoding>();
+            enc.base_encoding(Name(b"WinAnsiEncoding"));
+            if !names.is_empty() {
+                enc.differences()
+                    .consecutive(1, names.iter().map(|n| Name(n.as_bytes())));
+            }
+        }
+        dict.pair(Name(b"ToUnicode"), cmap_id);
     }
 
     let m = &font.metrics;
@@ -372,16 +434,245 @@ fn embed_font(
         .stem_v(80.0)
         .font_file2(file_id);
 
-    let mut cmap = UnicodeCmap::new(Name(b"Custom"), system_info);
-    for (&gid, &c) in &font.chars {
-        cmap.pair(gid, c);
+    let system_info = SystemInfo {
+        registry: Str(b"Adobe"),
+        ordering: Str(b"UCS"),
+        supplement: 0,
+    };
+    let mut cmap = UnicodeCmap::<u8>::new(Name(b"Adobe-Identity-UCS"), system_info);
+    for m in &mappings {
+        cmap.pair(m.code, m.ch);
     }
     pdf.cmap(cmap_id, &cmap.finish());
 
-    // An unused face still gets a valid (tiny) font program: just .notdef.
-    let data = subsetter::subset(font.data.bytes(), 0, &font.remapper)
+    let subset = subsetter::subset(font.data.bytes(), 0, &remapper)
         .map_err(|e| SheetError::FontEmbedding(format!("{e:?}")))?;
+    let data = sfnt::with_cmap(&subset, &mappings).map_err(SheetError::FontEmbedding)?;
     let len = data.len() as i32;
     pdf.stream(file_id, &data).pair(Name(b"Length1"), len);
     Ok(())
+}
+
+/// Six capital letters naming a subset (PDF 1.7 §9.6.4), distinct for each face and
+/// instance (26³ instances are more than Unicode's characters ÷ 255).
+fn subset_tag(face: Face, instance: usize) -> String {
+    let letter = |n: usize| char::from(b'A' + (n % 26) as u8);
+    let f = match face {
+        Face::Regular => 'R',
+        Face::Bold => 'B',
+    };
+    format!(
+        "ID{f}{}{}{}",
+        letter(instance / 676),
+        letter(instance / 26),
+        letter(instance)
+    )
+}
+
+/// The glyph name a PostScript consumer maps back to the character: the Adobe Glyph List
+/// name for printable ASCII, else `uniXXXX` (BMP) or `uXXXXX` (AGL specification, "Mapping
+/// glyph names to Unicode").
+pub(crate) fn glyph_name(c: char) -> String {
+    const ASCII: [&str; 95] = [
+        "space",
+        "exclam",
+        "quotedbl",
+        "numbersign",
+        "dollar",
+        "percent",
+        "ampersand",
+        "quotesingle",
+        "parenleft",
+        "parenright",
+        "asterisk",
+        "plus",
+        "comma",
+        "hyphen",
+        "period",
+        "slash",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "colon",
+        "semicolon",
+        "less",
+        "equal",
+        "greater",
+        "question",
+        "at",
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
+        "F",
+        "G",
+        "H",
+        "I",
+        "J",
+        "K",
+        "L",
+        "M",
+        "N",
+        "O",
+        "P",
+        "Q",
+        "R",
+        "S",
+        "T",
+        "U",
+        "V",
+        "W",
+        "X",
+        "Y",
+        "Z",
+        "bracketleft",
+        "backslash",
+        "bracketright",
+        "asciicircum",
+        "underscore",
+        "grave",
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+        "g",
+        "h",
+        "i",
+        "j",
+        "k",
+        "l",
+        "m",
+        "n",
+        "o",
+        "p",
+        "q",
+        "r",
+        "s",
+        "t",
+        "u",
+        "v",
+        "w",
+        "x",
+        "y",
+        "z",
+        "braceleft",
+        "bar",
+        "braceright",
+        "asciitilde",
+    ];
+    let u = u32::from(c);
+    match u {
+        0x20..=0x7E => ASCII[(u - 0x20) as usize].to_string(),
+        0..=0xFFFF => format!("uni{u:04X}"),
+        _ => format!("u{u:05X}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// More distinct characters than one simple font holds: the Vietnamese letters, ASCII,
+    /// Greek and Cyrillic.
+    fn many_characters() -> String {
+        let mut s = crate::testdata::vietnamese_alphabet();
+        s.extend((0x21u8..0x7F).map(char::from));
+        s.extend(('α'..='ω').filter(|&c| c != 'ς'));
+        s.extend('А'..='Я');
+        s
+    }
+
+    fn doc(text: &str) -> Document {
+        let line = |i: usize, t: &str| Op::Text {
+            face: Face::Regular,
+            size: 9.0,
+            x: 20.0,
+            y: 40.0 + 14.0 * i as f32,
+            gray: 0.0,
+            text: t.to_string(),
+        };
+        let chars: Vec<char> = text.chars().collect();
+        Document {
+            title: "t".into(),
+            pages: vec![Page {
+                size: A4,
+                ops: chars
+                    .chunks(60)
+                    .enumerate()
+                    .map(|(i, c)| line(i, &c.iter().collect::<String>()))
+                    .chain([Op::Text {
+                        face: Face::Bold,
+                        size: 9.0,
+                        x: 20.0,
+                        y: 300.0,
+                        gray: 0.0,
+                        text: "Bold".into(),
+                    }])
+                    .collect(),
+            }],
+            image: None,
+        }
+    }
+
+    #[test]
+    fn more_than_255_characters_take_a_second_font_instance() {
+        let fonts = Fonts::system().unwrap();
+        let text = many_characters();
+        let distinct: std::collections::HashSet<char> = text.chars().collect();
+        assert!(distinct.len() > 255 && distinct.len() < 510);
+        let pdf = write(&fonts, &doc(&text)).unwrap();
+        let has = |s: &[u8]| pdf.windows(s.len()).any(|w| w == s);
+        assert!(has(b"/R0") && has(b"/R1") && has(b"/B0"));
+        assert!(!has(b"/R2 ") && !has(b"/B1 "));
+        assert!(has(b"/Subtype /TrueType") || has(b"/Subtype/TrueType"));
+        assert!(has(b"/uni1EC7") && has(b"/asciitilde"));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let out = Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (poppler-utils) installed");
+        let got: String = String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert_eq!(got, format!("{text}Bold"));
+    }
+
+    #[test]
+    fn glyph_names_follow_the_adobe_glyph_list() {
+        assert_eq!(glyph_name(' '), "space");
+        assert_eq!(glyph_name('A'), "A");
+        assert_eq!(glyph_name('~'), "asciitilde");
+        assert_eq!(glyph_name('ệ'), "uni1EC7");
+        assert_eq!(glyph_name('Đ'), "uni0110");
+        assert_eq!(glyph_name('\u{1F600}'), "u1F600");
+    }
+
+    #[test]
+    fn subset_tags_are_six_capitals_and_distinct() {
+        let mut tags: Vec<String> = (0..2000)
+            .flat_map(|i| [subset_tag(Face::Regular, i), subset_tag(Face::Bold, i)])
+            .collect();
+        assert!(tags
+            .iter()
+            .all(|t| t.len() == 6 && t.bytes().all(|b| b.is_ascii_uppercase())));
+        tags.sort();
+        tags.dedup();
+        assert_eq!(tags.len(), 4000);
+    }
 }

@@ -79,3 +79,58 @@ fn pdftoppm_renders_the_sheet() {
     assert!(status.success());
     assert!(dir.path().join("page-1.png").exists());
 }
+
+/// The same conversion CUPS makes for the cups-pdf queue, without cupsd: ghostscript's
+/// ps2write as the pdftops filter runs it, then pdfwrite as cups-pdf runs it. The text of
+/// the rebuilt PDF is the record's, also for characters in a second font instance (more
+/// than 255 distinct characters). Fails, not skips, when ghostscript is missing.
+#[test]
+fn the_postscript_round_trip_keeps_every_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sheet = long_sheet();
+    let extra: String = ('α'..='ω').chain('А'..='я').collect();
+    sheet.record.identifying_marks = format!("{} {extra}", sheet.record.identifying_marks);
+    let pdf = dir.path().join("sheet.pdf");
+    let ps = dir.path().join("sheet.ps");
+    let back = dir.path().join("back.pdf");
+    std::fs::write(
+        &pdf,
+        render_sheet(&Fonts::system().unwrap(), &sheet).unwrap(),
+    )
+    .unwrap();
+    let gs = |args: &[&str], out: &std::path::Path, input: &std::path::Path| {
+        let status = Command::new("gs")
+            .args(["-q", "-dNOPAUSE", "-dBATCH", "-dSAFER"])
+            .args(args)
+            .arg(format!("-sOutputFile={}", out.display()))
+            .arg(input)
+            .status()
+            .expect("ghostscript installed");
+        assert!(status.success());
+    };
+    gs(
+        &[
+            "-sDEVICE=ps2write",
+            "-dLanguageLevel=2",
+            "-dCompressFonts=false",
+        ],
+        &ps,
+        &pdf,
+    );
+    gs(
+        &["-sDEVICE=pdfwrite", "-dCompatibilityLevel=1.4"],
+        &back,
+        &ps,
+    );
+    let out = Command::new("pdftotext")
+        .arg(&back)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = squash(&String::from_utf8(out.stdout).unwrap());
+    let record = sheet.record.normalized();
+    for f in Field::ALL {
+        let value = squash(&record.field_text(f));
+        assert!(text.contains(&value), "field {} {f:?}: {value}", f.number());
+    }
+}
