@@ -181,10 +181,12 @@ impl<'a> Metrics<'a> {
     }
 
     /// The first character of `text` the font cannot show, if any. Controls are refused
-    /// too: they would print nothing.
+    /// too: they would print nothing; and characters beyond the BMP, which the embedded
+    /// fonts' (3,1) cmap cannot reach (no Vietnamese letter is among them).
     pub(crate) fn first_unsupported(&self, text: &str) -> Option<char> {
-        text.chars()
-            .find(|&c| c.is_control() || (c != ' ' && self.glyph(c).is_none()))
+        text.chars().find(|&c| {
+            c.is_control() || u32::from(c) > 0xFFFF || (c != ' ' && self.glyph(c).is_none())
+        })
     }
 }
 

@@ -2,11 +2,12 @@
 //! (single-byte) font.
 //!
 //! The subsetter drops the `cmap` table (it is made for CID fonts, where the PDF maps codes
-//! to glyphs). A simple TrueType font needs one inside the font program (PDF 1.7 §9.6.6.4):
-//! a (3,1) Microsoft Unicode subtable, reached through the glyph names of the font's
-//! /Differences (name → Unicode → glyph), and a (1,0) Macintosh subtable mapping the byte
-//! codes straight to glyphs for readers that use the codes. Table layouts: OpenType 1.9
-//! `cmap` formats 4 and 6; the table directory and checksums: OpenType "Font file" chapter.
+//! to glyphs). A simple, nonsymbolic TrueType font needs one inside the font program (PDF
+//! 1.7 §9.6.6.4): a (3,1) Microsoft Unicode subtable, reached through the glyph names of the
+//! font's /Differences (code → name → Unicode → glyph). No (1,0) Macintosh subtable: the
+//! spec's rule for nonsymbolic fonts with a (3,1) table does not use it, and a second path
+//! to the glyphs is one more way for a reader to pick a different one. Table layout:
+//! OpenType 1.9 `cmap` format 4; the table directory and checksums: OpenType "Font file".
 
 /// One character of a simple font: its byte code, its glyph in the subset font and the
 /// character it shows.
@@ -17,8 +18,7 @@ pub(crate) struct Mapping {
     pub ch: char,
 }
 
-/// The font with its `cmap` replaced by one built from `mappings` (codes must be
-/// consecutive from the first one, as the font's /FirstChar../LastChar are).
+/// The font with its `cmap` replaced by one built from `mappings`.
 pub(crate) fn with_cmap(font: &[u8], mappings: &[Mapping]) -> Result<Vec<u8>, String> {
     let tables = read_tables(font)?;
     let mut out: Vec<([u8; 4], Vec<u8>)> = tables
@@ -26,7 +26,7 @@ pub(crate) fn with_cmap(font: &[u8], mappings: &[Mapping]) -> Result<Vec<u8>, St
         .filter(|(tag, _)| tag != b"cmap")
         .map(|(tag, data)| (tag, data.to_vec()))
         .collect();
-    out.push((*b"cmap", cmap(mappings)?));
+    out.push((*b"cmap", cmap(mappings)));
     out.sort_by_key(|(tag, _)| *tag);
     let version = font.get(0..4).ok_or("font too short")?;
     Ok(write_font(version, out))
@@ -120,29 +120,9 @@ fn push16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
-/// `cmap` with a (1,0) format 6 subtable (code → glyph) and a (3,1) format 4 subtable
-/// (BMP character → glyph, one segment per character).
-fn cmap(mappings: &[Mapping]) -> Result<Vec<u8>, String> {
-    let first = mappings.first().map_or(0, |m| m.code);
-    let mac_glyphs: Vec<u16> = mappings.iter().map(|m| m.gid).collect();
-    if mappings
-        .iter()
-        .enumerate()
-        .any(|(i, m)| usize::from(m.code) != usize::from(first) + i)
-    {
-        return Err("character codes are not consecutive".into());
-    }
-
-    let mut mac = Vec::new();
-    push16(&mut mac, 6);
-    push16(&mut mac, (10 + 2 * mac_glyphs.len()) as u16);
-    push16(&mut mac, 0); // language
-    push16(&mut mac, u16::from(first));
-    push16(&mut mac, mac_glyphs.len() as u16);
-    for g in &mac_glyphs {
-        push16(&mut mac, *g);
-    }
-
+/// `cmap` with one (3,1) format 4 subtable: BMP character → glyph, one segment per
+/// character (a font instance has at most 255).
+fn cmap(mappings: &[Mapping]) -> Vec<u8> {
     let mut bmp: Vec<(u16, u16)> = mappings
         .iter()
         .filter_map(|m| u16::try_from(u32::from(m.ch)).ok().map(|c| (c, m.gid)))
@@ -181,16 +161,12 @@ fn cmap(mappings: &[Mapping]) -> Result<Vec<u8>, String> {
 
     let mut out = Vec::new();
     push16(&mut out, 0); // version
-    push16(&mut out, 2);
-    let mac_at = 4 + 2 * 8;
-    for (platform, encoding, at) in [(1u16, 0u16, mac_at), (3, 1, mac_at + mac.len())] {
-        push16(&mut out, platform);
-        push16(&mut out, encoding);
-        out.extend_from_slice(&(at as u32).to_be_bytes());
-    }
-    out.extend_from_slice(&mac);
+    push16(&mut out, 1); // one subtable, right after the 12 bytes of header and record
+    push16(&mut out, 3);
+    push16(&mut out, 1);
+    out.extend_from_slice(&12u32.to_be_bytes());
     out.extend_from_slice(&win);
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -225,18 +201,11 @@ mod tests {
         let out = with_cmap(&font, &maps).unwrap();
         let face = ttf_parser::Face::parse(&out, 0).unwrap();
         let tables = face.tables().cmap.unwrap();
-        let mut mac = None;
-        let mut win = None;
-        for t in tables.subtables {
-            match (t.platform_id, t.encoding_id) {
-                (ttf_parser::PlatformId::Macintosh, 0) => mac = Some(t),
-                (ttf_parser::PlatformId::Windows, 1) => win = Some(t),
-                _ => {}
-            }
-        }
-        let (mac, win) = (mac.unwrap(), win.unwrap());
+        assert_eq!(tables.subtables.len(), 1);
+        let win = tables.subtables.get(0).unwrap();
+        assert_eq!(win.platform_id, ttf_parser::PlatformId::Windows);
+        assert_eq!(win.encoding_id, 1);
         for m in maps {
-            assert_eq!(mac.glyph_index(u32::from(m.code)).unwrap().0, m.gid);
             assert_eq!(win.glyph_index(u32::from(m.ch)).unwrap().0, m.gid);
         }
         assert_eq!(win.glyph_index(u32::from('b')), None);
@@ -257,18 +226,5 @@ mod tests {
         let mut font = dejavu();
         font.truncate(200);
         assert!(with_cmap(&font, &m).is_err());
-        let gap = [
-            Mapping {
-                code: 1,
-                gid: 1,
-                ch: 'a',
-            },
-            Mapping {
-                code: 3,
-                gid: 2,
-                ch: 'b',
-            },
-        ];
-        assert!(with_cmap(&dejavu(), &gap).is_err());
     }
 }
