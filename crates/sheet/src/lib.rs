@@ -8,12 +8,15 @@
 //!   be extracted with its diacritics — also from the copy a CUPS PDF printer makes.
 //! - [`render_receipt`]: the A6 slip with the application number, QR code and the date to
 //!   collect the card.
+//! - [`Printer`] / [`CupsPrinter`]: printing either through CUPS (IPP), following the job
+//!   until it completed, with clear errors for stopped, rejecting and missing printers.
 
 mod error;
 mod fingers;
 mod font;
 mod layout;
 mod pdf;
+mod printer;
 mod receipt;
 mod sfnt;
 mod sheet;
@@ -21,6 +24,9 @@ mod sheet;
 pub use error::SheetError;
 pub use fingers::{CaptureStatus, FingerCapture};
 pub use font::{FontData, Fonts};
+pub use printer::{
+    CupsPrinter, JobEnd, PrintError, PrintJob, Printed, Printer, PrinterState, PrinterStatus,
+};
 pub use receipt::{render_receipt, ReceiptSlip};
 pub use sheet::{render_sheet, Application, InfoSheet};
 
