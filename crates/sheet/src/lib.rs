@@ -10,6 +10,8 @@
 //!   collect the card.
 //! - [`Printer`] / [`CupsPrinter`]: printing either through CUPS (IPP), following the job
 //!   until it completed, with clear errors for stopped, rejecting and missing printers.
+//! - [`SignatureStep`]: the officer confirms the applicant signed; an optional photo of
+//!   the signed sheet; a correction goes back to the data step and requires a reprint.
 
 mod error;
 mod fingers;
@@ -20,6 +22,7 @@ mod printer;
 mod receipt;
 mod sfnt;
 mod sheet;
+mod signature;
 
 pub use error::SheetError;
 pub use fingers::{CaptureStatus, FingerCapture};
@@ -29,6 +32,7 @@ pub use printer::{
 };
 pub use receipt::{render_receipt, ReceiptSlip};
 pub use sheet::{render_sheet, Application, InfoSheet};
+pub use signature::{SignatureError, SignatureState, SignatureStep, SignedSheet, MAX_PHOTO_BYTES};
 
 #[cfg(test)]
 mod testdata;
