@@ -13,6 +13,8 @@
 //! - [`SignatureStep`]: the officer confirms the applicant signed; an optional photo of
 //!   the signed sheet; a correction goes back to the data step and requires a reprint.
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod error;
 mod fingers;
 mod font;

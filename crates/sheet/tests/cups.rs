@@ -214,4 +214,27 @@ fn printing_through_real_cupsd() {
 
     // The queue still prints after all that.
     printer.print(job).unwrap();
+
+    // 7. `idstation sheet print` succeeds only once CUPS says completed; a missing
+    // printer is exit status 1.
+    #[cfg(feature = "cli")]
+    {
+        use sheet::cli::{run, SheetCommand};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("HS-079-2026-000123.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        run(SheetCommand::Print {
+            printer: QUEUE.into(),
+            timeout: 60,
+            pdf: file.clone(),
+        })
+        .unwrap();
+        let e = run(SheetCommand::Print {
+            printer: "idstation-no-such-printer".into(),
+            timeout: 60,
+            pdf: file,
+        })
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 1, "{e}");
+    }
 }
