@@ -8,7 +8,7 @@
 //!   be extracted with its diacritics — also from the copy a CUPS PDF printer makes.
 //! - [`render_receipt`]: the A6 slip with the application number, QR code and the date to
 //!   collect the card.
-//! - [`Printer`] / [`CupsPrinter`]: printing either through CUPS (IPP), following the job
+//! - [`Printer`] / [`CupsPrinter`]: printing the sheet or slip through CUPS (IPP), following the job
 //!   until it completed, with clear errors for stopped, rejecting and missing printers.
 //! - [`SignatureStep`]: the officer confirms the applicant signed; an optional photo of
 //!   the signed sheet; a correction goes back to the data step and requires a reprint.
