@@ -43,6 +43,12 @@ enum Command {
     /// Fingerprints: synthetic prints, quality scores, capture from the first sensor.
     #[command(subcommand)]
     Finger(fingerprint::cli::FingerCommand),
+    /// ICAO portrait: check an image, capture from a camera.
+    #[command(subcommand)]
+    Portrait(portrait::PortraitCommand),
+    /// The information sheet and receipt: render to PDF, print through CUPS.
+    #[command(subcommand)]
+    Sheet(sheet::cli::SheetCommand),
 }
 
 #[derive(Subcommand)]
@@ -226,6 +232,17 @@ fn main() -> ExitCode {
         Command::Finger(cmd) => fingerprint::cli::run(cmd)
             .map(|()| 0)
             .map_err(|e| Failure::device(e.to_string())),
+        Command::Portrait(cmd) => portrait::run(cmd).map(|()| 0).map_err(|e| Failure {
+            code: match e {
+                portrait::PortraitError::Image(_) | portrait::PortraitError::NoReason => 2,
+                _ => 1,
+            },
+            message: e.to_string(),
+        }),
+        Command::Sheet(cmd) => sheet::cli::run(cmd).map(|()| 0).map_err(|e| Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),
