@@ -1,0 +1,110 @@
+//! HIL, issue 4's acceptance: the virtual camera drives `idstation portrait capture` (masked
+//! frames refused, then auto-capture of the clean ones), and the token JPEG goes into DG2 of
+//! a card personalized by `idstation card personalize` through the real pcscd + vcard, and
+//! reads back byte for byte with `idstation card read`.
+
+use idstation_tests::{bin, repo, Scratch, Slot, Vcard};
+use std::process::{Command, Output};
+
+fn idstation(args: &[&str]) -> Output {
+    Command::new(bin("idstation"))
+        .args(args)
+        .env("IDSTATION_DS_PASSPHRASE", "hil-test-passphrase")
+        .output()
+        .expect("run idstation")
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn virtual_camera_portrait_goes_onto_a_card_and_reads_back() {
+    let s = Scratch::new("portrait-card");
+    let frames = s.path("frames");
+    std::fs::create_dir_all(&frames).unwrap();
+    let testdata = repo().join("crates/portrait/testdata");
+    for i in 0..2 {
+        std::fs::copy(
+            testdata.join("fail-lower_face-mask-blue.jpg"),
+            frames.join(format!("{i:02}.jpg")),
+        )
+        .unwrap();
+    }
+    for i in 2..8 {
+        std::fs::copy(
+            testdata.join("clean.jpg"),
+            frames.join(format!("{i:02}.jpg")),
+        )
+        .unwrap();
+    }
+    let face = s.path("face.jpg");
+    let full = s.path("full.jpg");
+    let camera = format!("virtual:{}", frames.display());
+    let o = idstation(&[
+        "portrait",
+        "capture",
+        "--camera",
+        &camera,
+        "--frames",
+        "3",
+        "--out",
+        face.to_str().unwrap(),
+        "--full",
+        full.to_str().unwrap(),
+    ]);
+    ok(&o);
+    let token = std::fs::read(&face).unwrap();
+    assert!(token.len() <= 20 * 1024, "token JPEG {} bytes", token.len());
+    assert!(full.exists());
+
+    let keys = s.path("keys");
+    ok(&idstation(&[
+        "keys",
+        "init",
+        "--dir",
+        keys.to_str().unwrap(),
+    ]));
+    let slot = Slot::take();
+    let v = Vcard::start(&slot, "vn-citizen-card", None, &[]);
+    let record = repo().join("tests/data/record.json");
+    ok(&idstation(&[
+        "card",
+        "personalize",
+        "--reader",
+        slot.reader,
+        "--profile",
+        "vn-citizen-card",
+        "--record",
+        record.to_str().unwrap(),
+        "--portrait",
+        face.to_str().unwrap(),
+        "--keys",
+        keys.to_str().unwrap(),
+    ]));
+    let out = s.path("read");
+    ok(&idstation(&[
+        "card",
+        "read",
+        "--reader",
+        slot.reader,
+        "--doc-number",
+        "095012345",
+        "--birth",
+        "950512",
+        "--expiry",
+        "350512",
+        "--csca",
+        keys.join("csca.der").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(std::fs::read(out.join("portrait.jpg")).unwrap(), token);
+    v.remove();
+}
