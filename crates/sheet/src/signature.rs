@@ -67,6 +67,8 @@ pub enum SignatureError {
     NoCorrection,
     /// The photo of the signed sheet is not a usable JPEG.
     Photo(String),
+    /// The camera could not take the photo (Vietnamese, English).
+    Camera(String, String),
 }
 
 impl SignatureError {
@@ -83,6 +85,7 @@ impl SignatureError {
             }
             SignatureError::NoCorrection => "không có yêu cầu sửa thông tin nào".to_string(),
             SignatureError::Photo(d) => format!("ảnh phiếu đã ký không dùng được: {d}"),
+            SignatureError::Camera(vi, _) => format!("không chụp được phiếu đã ký: {vi}"),
         }
     }
 
@@ -100,6 +103,7 @@ impl SignatureError {
             }
             SignatureError::NoCorrection => "no correction was asked for".to_string(),
             SignatureError::Photo(d) => format!("the photo of the signed sheet is unusable: {d}"),
+            SignatureError::Camera(_, en) => format!("cannot photograph the signed sheet: {en}"),
         }
     }
 }
@@ -180,6 +184,30 @@ impl SignatureStep {
         iso19794::jpeg_info(&jpeg).map_err(|e| SignatureError::Photo(e.to_string()))?;
         self.photo = Some(jpeg);
         Ok(())
+    }
+
+    /// Photographs the signed sheet with the station's camera (one frame, JPEG quality 85)
+    /// and keeps the picture with the record. Only once the signature is confirmed.
+    pub fn photograph_signed_sheet(
+        &mut self,
+        camera: &mut dyn camera::Camera,
+        timeout: std::time::Duration,
+    ) -> Result<(), SignatureError> {
+        match self.state {
+            SignatureState::Signed { .. } => {}
+            SignatureState::Correcting { .. } => return Err(SignatureError::Correcting),
+            _ => return Err(SignatureError::NotPrinted),
+        }
+        let cam = |e: camera::CameraError| SignatureError::Camera(e.vi(), e.en());
+        camera.start(None).map_err(cam)?;
+        let frame = camera.next_frame(timeout);
+        camera.stop();
+        let frame = frame.map_err(cam)?;
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 85)
+            .encode_image(&frame.into_image())
+            .map_err(|e| SignatureError::Photo(e.to_string()))?;
+        self.keep_photo(jpeg)
     }
 
     /// The applicant found a mistake: back to the data step, from any state. Whatever
