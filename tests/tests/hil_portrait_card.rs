@@ -106,5 +106,19 @@ fn virtual_camera_portrait_goes_onto_a_card_and_reads_back() {
         out.to_str().unwrap(),
     ]));
     assert_eq!(std::fs::read(out.join("portrait.jpg")).unwrap(), token);
+    // DG2's 19794-5 record carries the eye centres, where the token geometry puts them.
+    let faces = lds::parse_dg2(&std::fs::read(out.join("DG2.bin")).unwrap()).unwrap();
+    let ((rx, ry), (lx, ly)) = faces[0].images[0]
+        .eyes()
+        .expect("eye feature points in DG2");
+    let ((wrx, wry), (wlx, wly)) = portrait::token_eyes(360);
+    for (got, want) in [(rx, wrx), (ry, wry), (lx, wlx), (ly, wly)] {
+        assert!(
+            got.abs_diff(want) <= 8,
+            "eyes {:?} vs token {:?}",
+            ((rx, ry), (lx, ly)),
+            ((wrx, wry), (wlx, wly))
+        );
+    }
     v.remove();
 }

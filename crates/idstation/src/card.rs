@@ -119,6 +119,33 @@ fn load_fingers(dir: &Path, profile: &profiles::Profile) -> Result<Vec<FingerRec
     Ok(out)
 }
 
+/// The eye centres in the portrait, for DG2's ISO/IEC 19794-5 feature points, found by the
+/// same ICAO checks the capture step runs. A portrait that fails them is still written (QA
+/// scripts bring their own images) but the officer is told which checks failed.
+fn locate_eyes(jpeg: &[u8], path: &Path) -> Result<Option<((u16, u16), (u16, u16))>, Failure> {
+    let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+        .map_err(|e| {
+            Failure::input(format!(
+                "ảnh chân dung {0} không phải JPEG đọc được / the portrait {0} is not a readable JPEG: {e}",
+                path.display()
+            ))
+        })?
+        .to_rgb8();
+    let (w, h) = img.dimensions();
+    let analysis = portrait::Analyzer::default().analyze(w, h, img.as_raw());
+    if !analysis.passed() {
+        let failed: Vec<String> = analysis.failed().iter().map(|c| format!("{c:?}")).collect();
+        eprintln!(
+            "idstation: cảnh báo: ảnh chân dung không đạt chuẩn ICAO ({0}) / warning: the portrait fails ICAO checks ({0})",
+            failed.join(", ")
+        );
+    }
+    let px = |v: f32| v.round().clamp(0.0, f32::from(u16::MAX)) as u16;
+    Ok(analysis
+        .eyes
+        .map(|e| ((px(e.right.0), px(e.right.1)), (px(e.left.0), px(e.left.1)))))
+}
+
 fn traffic_json(t: Traffic) -> serde_json::Value {
     json!({"apdus": t.apdus, "bytes_sent": t.bytes_sent, "bytes_received": t.bytes_received})
 }
@@ -134,9 +161,10 @@ pub fn personalize(a: PersonalizeArgs) -> Result<u8, Failure> {
     let signer = keys::load_signer(&a.keys, a.ds_cert.as_deref(), a.ds_key.as_deref())?;
     let csca = keys::station_csca(&a.keys)?;
     let now = time::OffsetDateTime::now_utc();
+    let eyes = locate_eyes(&portrait, &a.portrait)?;
     let bio = chip::Biometrics {
         portrait_jpeg: portrait,
-        eyes: None,
+        eyes,
         fingers,
     };
     let doc = chip::build(&record, &bio, &profile, &signer, now)
