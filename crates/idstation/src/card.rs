@@ -122,7 +122,10 @@ fn load_fingers(dir: &Path, profile: &profiles::Profile) -> Result<Vec<FingerRec
 /// The eye centres in the portrait, for DG2's ISO/IEC 19794-5 feature points, found by the
 /// same ICAO checks the capture step runs. A portrait that fails them is still written (QA
 /// scripts bring their own images) but the officer is told which checks failed.
-fn locate_eyes(jpeg: &[u8], path: &Path) -> Result<Option<((u16, u16), (u16, u16))>, Failure> {
+/// Right and left eye centres, pixels.
+type EyeCentres = ((u16, u16), (u16, u16));
+
+fn locate_eyes(jpeg: &[u8], path: &Path) -> Result<Option<EyeCentres>, Failure> {
     let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
         .map_err(|e| {
             Failure::input(format!(
