@@ -366,3 +366,58 @@ fn database_files_hold_no_plaintext_name_or_id_number() {
     drop(v);
     check("after close");
 }
+
+#[test]
+fn flipped_ciphertext_byte_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _, _) = new_vault(&dir);
+    v.put_record("A-0001", RecordStatus::Issued, b"payload")
+        .unwrap();
+    v.connection()
+        .execute(
+            "UPDATE records SET ciphertext = CAST('garbage' AS BLOB) WHERE id = 'A-0001'",
+            [],
+        )
+        .unwrap();
+    assert!(matches!(
+        v.get_record("A-0001"),
+        Err(VaultError::CorruptRecord)
+    ));
+    v.connection()
+        .execute("UPDATE records SET nonce = x'00' WHERE id = 'A-0001'", [])
+        .unwrap();
+    assert!(matches!(
+        v.get_record("A-0001"),
+        Err(VaultError::CorruptRecord)
+    ));
+}
+
+#[test]
+fn lock_forgets_the_key_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _, _) = new_vault(&dir);
+    v.lock();
+    assert!(!v.is_unlocked());
+    assert!(matches!(
+        v.put_record("A-0001", RecordStatus::Issued, b"x"),
+        Err(VaultError::Locked)
+    ));
+    let last = v.audit_entries().unwrap().pop().unwrap();
+    assert_eq!(last.action, "session.logout");
+    assert_eq!(v.verify_audit(), Ok(2));
+}
+
+#[test]
+fn errors_are_bilingual() {
+    for e in [
+        VaultError::Locked,
+        VaultError::CorruptRecord,
+        VaultError::NoKeyWrap,
+        VaultError::Audit(AuditError::Modified { seq: 3 }),
+    ] {
+        let m = e.to_string();
+        assert!(m.contains(" / "), "{m}");
+    }
+    let m = AuditError::Modified { seq: 3 }.to_string();
+    assert!(m.contains("bị sửa") && m.contains("modified"));
+}
