@@ -572,6 +572,14 @@ fn load_by_id(conn: &Connection, id: OfficerId) -> Result<Option<Row>, AccountEr
     .transpose()
 }
 
+/// Looks up an account id by name (so failed log-ins can be audited by id, not name).
+pub fn officer_id_by_name(
+    conn: &Connection,
+    name: &str,
+) -> Result<Option<OfficerId>, AccountError> {
+    Ok(load_by_name(conn, name)?.map(|r| r.id))
+}
+
 /// Looks up an officer's role (for callers holding only an id).
 pub fn role_of(conn: &Connection, id: OfficerId) -> Result<Option<Role>, AccountError> {
     Ok(load_by_id(conn, id)?.map(|r| r.role))

@@ -297,7 +297,26 @@ impl<C: Clock> Vault<C> {
     /// Logs an account in and unwraps the station key with its password.
     pub fn unlock(&mut self, name: &str, password: &str) -> Result<OfficerId, VaultError> {
         self.unlocked = None;
-        let session = self.accounts.login(&self.conn, name, password)?;
+        let session = match self.accounts.login(&self.conn, name, password) {
+            Ok(s) => s,
+            Err(e) => {
+                // A refused log-in on a known account is an action too, stamped with that
+                // account's id (never the typed name or password). Unknown names leave no row.
+                if let Ok(Some(id)) = accounts::officer_id_by_name(&self.conn, name) {
+                    let action = match e {
+                        AccountError::Locked { .. } => "session.login_locked",
+                        _ => "session.login_failed",
+                    };
+                    let now = self.accounts.now();
+                    let tx = self
+                        .conn
+                        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    append_audit(&tx, now, id, action, None)?;
+                    tx.commit()?;
+                }
+                return Err(e.into());
+            }
+        };
         let key = read_wrap(&self.conn, session.officer(), password)?;
         let officer = session.officer();
         self.unlocked = Some(Unlocked { session, key });

@@ -421,3 +421,33 @@ fn errors_are_bilingual() {
     let m = AuditError::Modified { seq: 3 }.to_string();
     assert!(m.contains("bị sửa") && m.contains("modified"));
 }
+
+#[test]
+fn refused_logins_are_audited_by_account_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _, _) = new_vault(&dir);
+    let sup = v.audit_entries().unwrap()[0].officer;
+    for _ in 0..5 {
+        assert!(v.unlock("truongca", "wrong-password").is_err());
+    }
+    assert!(matches!(
+        v.unlock("truongca", SUP_PW),
+        Err(VaultError::Account(AccountError::Locked { .. }))
+    ));
+    assert!(v.unlock("nobody", "wrong-password").is_err());
+    let entries = v.audit_entries().unwrap();
+    let actions: Vec<_> = entries.iter().skip(1).map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "session.login_failed",
+            "session.login_failed",
+            "session.login_failed",
+            "session.login_failed",
+            "session.login_locked",
+            "session.login_locked"
+        ]
+    );
+    assert!(entries.iter().all(|e| e.officer == sup));
+    assert_eq!(v.verify_audit(), Ok(7));
+}
