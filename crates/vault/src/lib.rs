@@ -175,7 +175,8 @@ const GENESIS: [u8; 32] = [0u8; 32];
 
 struct Unlocked {
     session: Session,
-    key: Zeroizing<[u8; 32]>,
+    /// `None` while the session is idle-locked: the key is not kept behind a locked screen.
+    key: Option<Zeroizing<[u8; 32]>>,
 }
 
 /// The vault. `create` or `open`, then `unlock` with an account's password.
@@ -268,7 +269,10 @@ impl<C: Clock> Vault<C> {
         Ok(Self {
             conn,
             accounts,
-            unlocked: Some(Unlocked { session, key }),
+            unlocked: Some(Unlocked {
+                session,
+                key: Some(key),
+            }),
         })
     }
 
@@ -319,24 +323,48 @@ impl<C: Clock> Vault<C> {
         };
         let key = read_wrap(&self.conn, session.officer(), password)?;
         let officer = session.officer();
-        self.unlocked = Some(Unlocked { session, key });
+        self.unlocked = Some(Unlocked {
+            session,
+            key: Some(key),
+        });
         self.audit("session.login", None)?;
         Ok(officer)
     }
 
     /// Logs out and forgets the station key.
     pub fn lock(&mut self) {
-        if self.audit("session.logout", None).is_err() {
-            // Already idle-locked: nothing to stamp; still forget the key below.
+        if let Some(u) = self.unlocked.take() {
+            // Logging out must not fail on a database error; the key is forgotten regardless.
+            let _ = self.append(u.session.officer(), "session.logout");
         }
-        self.unlocked = None;
     }
 
-    /// Unlocks a session that locked itself after idle time.
+    /// Unlocks a session that locked itself after idle time: checks the same officer's
+    /// password (with the lockout rule) and unwraps the station key again.
     pub fn resume(&mut self, password: &str) -> Result<(), VaultError> {
         let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
-        self.accounts
-            .unlock_session(&self.conn, &mut u.session, password)?;
+        let officer = u.session.officer();
+        if let Err(e) = self
+            .accounts
+            .unlock_session(&self.conn, &mut u.session, password)
+        {
+            self.append(officer, "session.resume_failed")?;
+            return Err(e.into());
+        }
+        let key = read_wrap(&self.conn, officer, password)?;
+        u.key = Some(key);
+        self.append(officer, "session.resume")?;
+        Ok(())
+    }
+
+    /// One audit entry in its own transaction.
+    fn append(&mut self, officer: OfficerId, action: &str) -> Result<(), VaultError> {
+        let now = self.accounts.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        append_audit(&tx, now, officer, action, None)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -347,13 +375,28 @@ impl<C: Clock> Vault<C> {
     }
 
     /// The officer of the current session, after applying the idle rule.
+    /// On the idle lock the station key is dropped (zeroized) and the lock is audited.
     fn act(&mut self) -> Result<OfficerId, VaultError> {
         let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
-        Ok(self.accounts.act(&mut u.session)?)
+        let was_locked = u.session.is_locked();
+        match self.accounts.act(&mut u.session) {
+            Ok(id) => Ok(id),
+            Err(e) => {
+                u.key = None;
+                if !was_locked {
+                    let officer = u.session.officer();
+                    self.append(officer, "session.idle_locked")?;
+                }
+                Err(e.into())
+            }
+        }
     }
 
     fn key(&self) -> Result<&[u8; 32], VaultError> {
-        Ok(&self.unlocked.as_ref().ok_or(VaultError::Locked)?.key)
+        self.unlocked
+            .as_ref()
+            .and_then(|u| u.key.as_deref())
+            .ok_or(VaultError::Locked)
     }
 
     /// Encrypts and stores (insert or replace) one record, with its audit entry, atomically.
@@ -472,15 +515,17 @@ impl<C: Clock> Vault<C> {
         password: &str,
     ) -> Result<OfficerId, VaultError> {
         let now = self.accounts.now();
+        self.act()?;
         let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let by = self.accounts.require_supervisor(&mut u.session)?;
+        let key = u.key.as_deref().ok_or(VaultError::Locked)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let id = self
             .accounts
             .add_account(&tx, &mut u.session, name, role, password)?;
-        write_wrap(&tx, id, password, &u.key)?;
+        write_wrap(&tx, id, password, key)?;
         append_audit(&tx, now, by, "account.add", None)?;
         tx.commit()?;
         Ok(id)
@@ -489,14 +534,16 @@ impl<C: Clock> Vault<C> {
     /// Changes the logged-in account's password and re-wraps its station key copy, atomically.
     pub fn change_password(&mut self, old: &str, new: &str) -> Result<(), VaultError> {
         let now = self.accounts.now();
+        self.act()?;
         let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let key = u.key.as_deref().ok_or(VaultError::Locked)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         self.accounts
             .change_password(&tx, &mut u.session, old, new)?;
         let officer = u.session.officer();
-        write_wrap(&tx, officer, new, &u.key)?;
+        write_wrap(&tx, officer, new, key)?;
         append_audit(&tx, now, officer, "account.password_changed", None)?;
         tx.commit()?;
         Ok(())

@@ -179,8 +179,38 @@ fn idle_session_refuses_until_resumed() {
         v.put_record("A-0001", RecordStatus::Issued, b"x"),
         Err(VaultError::Account(AccountError::SessionLocked))
     ));
+    // The station key is gone while locked, whatever is tried.
+    assert!(v.key().is_err());
+    assert!(!v.is_unlocked());
+    assert!(matches!(
+        v.get_record("A-0001"),
+        Err(VaultError::Account(AccountError::SessionLocked))
+    ));
+    assert!(matches!(
+        v.resume("wrong-password"),
+        Err(VaultError::Account(AccountError::WrongPassword))
+    ));
+    assert!(v.key().is_err());
     v.resume(SUP_PW).unwrap();
+    assert!(v.is_unlocked());
     v.put_record("A-0001", RecordStatus::Issued, b"x").unwrap();
+    let actions: Vec<_> = v
+        .audit_entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "vault.create",
+            "session.idle_locked",
+            "session.resume_failed",
+            "session.resume",
+            "record.put.issued"
+        ]
+    );
+    assert_eq!(v.verify_audit(), Ok(5));
 }
 
 #[test]
