@@ -215,9 +215,35 @@ impl<C: Clock> Vault<C> {
         clock: C,
         policy: Policy,
     ) -> Result<Self, VaultError> {
-        if path.exists() {
-            return Err(VaultError::AlreadyExists);
+        // create_new: never reuse or overwrite an existing file, with no check-then-create race.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(VaultError::AlreadyExists)
+            }
+            Err(e) => return Err(VaultError::Db(e.to_string())),
         }
+        let created = Self::create_in(path, supervisor, password, clock, policy);
+        if created.is_err() {
+            // A half-made vault would block the next first-run attempt; remove it.
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        created
+    }
+
+    fn create_in(
+        path: &Path,
+        supervisor: &str,
+        password: &str,
+        clock: C,
+        policy: Policy,
+    ) -> Result<Self, VaultError> {
         let mut conn = connect(path, true)?;
         let accounts = Accounts::new(clock, policy);
         let mut key = Zeroizing::new([0u8; 32]);

@@ -481,3 +481,16 @@ fn refused_logins_are_audited_by_account_id() {
     assert!(entries.iter().all(|e| e.officer == sup));
     assert_eq!(v.verify_audit(), Ok(7));
 }
+
+#[test]
+fn failed_create_leaves_no_file_and_can_be_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.sqlite");
+    let clock = ManualClock::new(T0);
+    assert!(matches!(
+        Vault::create(&path, "truongca", "short", clock.clone(), Policy::default()),
+        Err(VaultError::Account(AccountError::WeakPassword))
+    ));
+    assert!(!path.exists());
+    Vault::create(&path, "truongca", SUP_PW, clock, Policy::default()).unwrap();
+}
