@@ -24,6 +24,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 /// Argon2id memory cost in KiB: 19 MiB.
 pub const ARGON2_M_KIB: u32 = 19 * 1024;
+/// Largest memory cost accepted from a stored hash or key wrap (256 MiB).
+pub const MAX_ARGON2_M_KIB: u32 = 256 * 1024;
 /// Argon2id passes.
 pub const ARGON2_T: u32 = 2;
 /// Argon2id lanes.
@@ -213,6 +215,11 @@ pub fn verify_password(phc: &str, password: &str) -> Result<bool, AccountError> 
         return Ok(false);
     }
     let parsed = PasswordHash::new(phc).map_err(|_| AccountError::Corrupt)?;
+    // A tampered row must not make a log-in allocate without bound.
+    let params = Params::try_from(&parsed).map_err(|_| AccountError::Corrupt)?;
+    if params.m_cost() > MAX_ARGON2_M_KIB || params.t_cost() > 16 || params.p_cost() > 16 {
+        return Err(AccountError::Corrupt);
+    }
     // The algorithm and parameters come from the PHC string itself.
     Ok(Argon2::default()
         .verify_password(password.as_bytes(), &parsed)

@@ -235,3 +235,28 @@ fn overlong_password_is_rejected_without_panic() {
     );
     assert_eq!(hash_password(&long), Err(AccountError::WeakPassword));
 }
+
+#[test]
+fn tampered_phc_with_huge_cost_is_refused_without_hashing() {
+    let (conn, acc, _, sup) = setup();
+    let huge = "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$\
+                AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    conn.execute(
+        "UPDATE officers SET phc = ?1 WHERE id = ?2",
+        params![huge, sup.officer().0],
+    )
+    .unwrap();
+    assert_eq!(
+        acc.login(&conn, "truongca", SUP_PW),
+        Err(AccountError::Corrupt)
+    );
+    conn.execute(
+        "UPDATE officers SET phc = 'not a phc' WHERE id = ?1",
+        params![sup.officer().0],
+    )
+    .unwrap();
+    assert_eq!(
+        acc.login(&conn, "truongca", SUP_PW),
+        Err(AccountError::Corrupt)
+    );
+}

@@ -754,7 +754,7 @@ fn read_wrap(
         .optional()?;
     let (salt, m, t, p, nonce, wrapped) = row.ok_or(VaultError::NoKeyWrap)?;
     // Refuse absurd stored costs rather than allocate without bound.
-    if m > 1024 * 1024 || t > 16 || p > 16 {
+    if m > accounts::MAX_ARGON2_M_KIB || t > 16 || p > 16 {
         return Err(VaultError::CorruptRecord);
     }
     let kek = derive_kek(password, &salt, m, t, p)?;
