@@ -172,6 +172,10 @@ pub enum AccountError {
     InvalidName,
     #[error("Mật khẩu phải có từ 8 ký tự (tối đa 1024 byte) / Password must have at least 8 characters (at most 1024 bytes)")]
     WeakPassword,
+    #[error("Không thể tự xóa tài khoản của mình / You cannot remove your own account")]
+    CannotRemoveSelf,
+    #[error("Không có tài khoản này / No such account")]
+    NoSuchAccount,
     #[error("Dữ liệu tài khoản hỏng / Account data is corrupt")]
     Corrupt,
     #[error("Lỗi cơ sở dữ liệu / Database error: {0}")]
@@ -302,7 +306,9 @@ impl<C: Clock> Accounts<C> {
     pub fn init_schema(conn: &Connection) -> Result<(), AccountError> {
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS officers (
-                id INTEGER PRIMARY KEY,
+                -- AUTOINCREMENT: a removed account's id is never reused, so audit entries
+                -- keep naming one person.
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
                 name TEXT NOT NULL UNIQUE,
                 role TEXT NOT NULL CHECK (role IN ('officer', 'supervisor')),
                 phc TEXT NOT NULL,
@@ -438,6 +444,43 @@ impl<C: Clock> Accounts<C> {
             "UPDATE officers SET phc = ?1 WHERE id = ?2",
             params![phc, row.id.0],
         )?;
+        Ok(())
+    }
+
+    /// A supervisor removes another account (never their own, so a station always keeps one
+    /// supervisor). Call inside the transaction that also removes what refers to the account.
+    pub fn remove_account(
+        &self,
+        conn: &Connection,
+        by: &mut Session,
+        id: OfficerId,
+    ) -> Result<(), AccountError> {
+        let me = self.require_supervisor(by)?;
+        if me == id {
+            return Err(AccountError::CannotRemoveSelf);
+        }
+        let n = conn.execute("DELETE FROM officers WHERE id = ?1", params![id.0])?;
+        if n == 0 {
+            return Err(AccountError::NoSuchAccount);
+        }
+        Ok(())
+    }
+
+    /// A supervisor lifts a lockout early (e.g. after checking the officer in person).
+    pub fn clear_lockout(
+        &self,
+        conn: &Connection,
+        by: &mut Session,
+        id: OfficerId,
+    ) -> Result<(), AccountError> {
+        self.require_supervisor(by)?;
+        let n = conn.execute(
+            "UPDATE officers SET failures = 0, locked_until = NULL WHERE id = ?1",
+            params![id.0],
+        )?;
+        if n == 0 {
+            return Err(AccountError::NoSuchAccount);
+        }
         Ok(())
     }
 

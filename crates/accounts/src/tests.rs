@@ -260,3 +260,46 @@ fn tampered_phc_with_huge_cost_is_refused_without_hashing() {
         Err(AccountError::Corrupt)
     );
 }
+
+#[test]
+fn supervisor_removes_accounts_but_not_self_and_ids_are_not_reused() {
+    let (conn, acc, _, mut sup) = setup();
+    let a = acc
+        .add_account(&conn, &mut sup, "canbo1", Role::Officer, OFF_PW)
+        .unwrap();
+    let me = sup.officer();
+    assert_eq!(
+        acc.remove_account(&conn, &mut sup, me),
+        Err(AccountError::CannotRemoveSelf)
+    );
+    acc.remove_account(&conn, &mut sup, a).unwrap();
+    assert_eq!(
+        acc.remove_account(&conn, &mut sup, a),
+        Err(AccountError::NoSuchAccount)
+    );
+    assert_eq!(
+        acc.login(&conn, "canbo1", OFF_PW),
+        Err(AccountError::WrongPassword)
+    );
+    let b = acc
+        .add_account(&conn, &mut sup, "canbo2", Role::Officer, OFF_PW)
+        .unwrap();
+    assert!(b.0 > a.0);
+}
+
+#[test]
+fn supervisor_clears_lockout() {
+    let (conn, acc, _, mut sup) = setup();
+    let a = acc
+        .add_account(&conn, &mut sup, "canbo1", Role::Officer, OFF_PW)
+        .unwrap();
+    for _ in 0..5 {
+        let _ = acc.login(&conn, "canbo1", "wrong-password");
+    }
+    assert!(matches!(
+        acc.login(&conn, "canbo1", OFF_PW),
+        Err(AccountError::Locked { .. })
+    ));
+    acc.clear_lockout(&conn, &mut sup, a).unwrap();
+    acc.login(&conn, "canbo1", OFF_PW).unwrap();
+}

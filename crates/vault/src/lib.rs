@@ -557,6 +557,43 @@ impl<C: Clock> Vault<C> {
         Ok(id)
     }
 
+    /// A supervisor removes an account and its wrap of the station key, atomically.
+    pub fn remove_account(&mut self, id: OfficerId) -> Result<(), VaultError> {
+        let now = self.accounts.now();
+        self.act()?;
+        let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let by = self.accounts.require_supervisor(&mut u.session)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM key_wraps WHERE officer_id = ?1", params![id.0])?;
+        self.accounts.remove_account(&tx, &mut u.session, id)?;
+        append_audit(&tx, now, by, &format!("account.remove.{}", id.0), None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A supervisor lifts another account's lockout early.
+    pub fn clear_lockout(&mut self, id: OfficerId) -> Result<(), VaultError> {
+        let now = self.accounts.now();
+        self.act()?;
+        let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        let by = self.accounts.require_supervisor(&mut u.session)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.accounts.clear_lockout(&tx, &mut u.session, id)?;
+        append_audit(
+            &tx,
+            now,
+            by,
+            &format!("account.clear_lockout.{}", id.0),
+            None,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Changes the logged-in account's password and re-wraps its station key copy, atomically.
     pub fn change_password(&mut self, old: &str, new: &str) -> Result<(), VaultError> {
         let now = self.accounts.now();

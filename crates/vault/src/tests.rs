@@ -494,3 +494,30 @@ fn failed_create_leaves_no_file_and_can_be_retried() {
     assert!(!path.exists());
     Vault::create(&path, "truongca", SUP_PW, clock, Policy::default()).unwrap();
 }
+
+#[test]
+fn removed_account_loses_its_wrap_and_removal_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _, _) = new_vault(&dir);
+    let a = v
+        .add_account("canbo1", Role::Officer, "officer-password")
+        .unwrap();
+    v.remove_account(a).unwrap();
+    let wraps: i64 = v
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM key_wraps WHERE officer_id = ?1",
+            [a.0],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(wraps, 0);
+    assert!(v.unlock("canbo1", "officer-password").is_err());
+    v.unlock("truongca", SUP_PW).unwrap();
+    assert!(v
+        .audit_entries()
+        .unwrap()
+        .iter()
+        .any(|e| e.action == format!("account.remove.{}", a.0)));
+    assert!(v.verify_audit().is_ok());
+}
