@@ -49,6 +49,31 @@ enum Command {
     /// The information sheet and receipt: render to PDF, print through CUPS.
     #[command(subcommand)]
     Sheet(sheet::cli::SheetCommand),
+    /// The station vault's audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Checks the vault's hash-chained audit log (no password needed): exit 0 when every
+    /// entry is intact and in order, 1 naming the first broken, missing or reordered entry.
+    Verify {
+        #[arg(long)]
+        vault: PathBuf,
+    },
+}
+
+fn audit_verify(path: &std::path::Path) -> Result<u8, Failure> {
+    let v = vault::Vault::open(path, accounts::SystemClock, accounts::Policy::default())
+        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    let n = v.verify_audit().map_err(|e| {
+        Failure::device(format!("NHẬT KÝ KHÔNG NGUYÊN VẸN / AUDIT LOG BROKEN: {e}"))
+    })?;
+    println!("Nhật ký nguyên vẹn: {n} mục / audit log intact: {n} entries");
+    Ok(0)
 }
 
 #[derive(Subcommand)]
@@ -239,6 +264,9 @@ fn main() -> ExitCode {
             },
             message: e.to_string(),
         }),
+        Command::Audit {
+            command: AuditCommand::Verify { vault },
+        } => audit_verify(&vault),
         Command::Sheet(cmd) => sheet::cli::run(cmd).map(|()| 0).map_err(|e| Failure {
             code: e.exit_code(),
             message: e.to_string(),
