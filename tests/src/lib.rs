@@ -261,3 +261,25 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The passphrase test stations' Document Signer keys are made with.
+pub const TEST_PASSPHRASE: &str = "hil-test-passphrase";
+
+/// Runs the built `idstation` binary as QA scripts do (passphrase from the environment).
+pub fn idstation(args: &[&str]) -> std::process::Output {
+    Command::new(bin("idstation"))
+        .args(args)
+        .env("IDSTATION_DS_PASSPHRASE", TEST_PASSPHRASE)
+        .output()
+        .expect("run idstation")
+}
+
+/// Exit status, stdout and stderr of a finished command, for assertion messages.
+pub fn output_text(o: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

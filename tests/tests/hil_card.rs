@@ -4,29 +4,16 @@
 
 use cardreader::CardTransport;
 use chip::{Step, Verdict};
-use idstation_tests::{bin, connect, document, record, test_pki, trust, Scratch, Slot, Vcard};
+use idstation_tests::{
+    connect, document, idstation, output_text, record, test_pki, trust, Scratch, Slot, Vcard,
+};
 use profiles::Profile;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
-const PASSPHRASE: &str = "hil-test-passphrase";
-
-fn idstation(args: &[&str]) -> Output {
-    Command::new(bin("idstation"))
-        .args(args)
-        .env("IDSTATION_DS_PASSPHRASE", PASSPHRASE)
-        .output()
-        .expect("run idstation")
-}
-
 fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    output_text(o)
 }
 
 fn data_path(name: &str) -> String {

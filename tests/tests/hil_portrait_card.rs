@@ -3,25 +3,11 @@
 //! a card personalized by `idstation card personalize` through the real pcscd + vcard, and
 //! reads back byte for byte with `idstation card read`.
 
-use idstation_tests::{bin, repo, Scratch, Slot, Vcard};
-use std::process::{Command, Output};
-
-fn idstation(args: &[&str]) -> Output {
-    Command::new(bin("idstation"))
-        .args(args)
-        .env("IDSTATION_DS_PASSPHRASE", "hil-test-passphrase")
-        .output()
-        .expect("run idstation")
-}
+use idstation_tests::{idstation, output_text, repo, Scratch, Slot, Vcard};
+use std::process::Output;
 
 fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\n{}\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{}", output_text(o));
 }
 
 #[test]
