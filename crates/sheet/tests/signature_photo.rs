@@ -60,13 +60,13 @@ fn the_signed_sheet_is_photographed_through_the_camera() {
     let photo = signed.photo_jpeg.expect("photo kept");
     let info = iso19794::jpeg_info(&photo).unwrap();
     // The photo is the page the camera saw (A4 at 60 dpi, about 496 × 702).
-    let page = std::fs::read_dir(&frames)
+    let page_path = std::fs::read_dir(&frames)
         .unwrap()
         .next()
         .unwrap()
         .unwrap()
         .path();
-    let png = iso19794::png_info(&std::fs::read(page).unwrap()).unwrap();
+    let png = iso19794::png_info(&std::fs::read(&page_path).unwrap()).unwrap();
     assert_eq!(
         (u32::from(info.width), u32::from(info.height)),
         (png.width, png.height)
@@ -81,12 +81,14 @@ fn the_signed_sheet_is_photographed_through_the_camera() {
     })
     .unwrap();
     step.confirm_signed().unwrap();
-    let gone = camera::open(&format!("virtual:{}", dir.path().join("nothing").display()));
-    if let Ok(mut cam) = gone {
-        let e = step
-            .photograph_signed_sheet(cam.as_mut(), Duration::from_secs(1))
-            .unwrap_err();
-        assert!(matches!(e, SignatureError::Camera(..)), "{e}");
-        assert!(step.signed().unwrap().photo_jpeg.is_none());
-    }
+    let vanishing = dir.path().join("vanishing");
+    std::fs::create_dir_all(&vanishing).unwrap();
+    std::fs::copy(&page_path, vanishing.join("page.png")).unwrap();
+    let mut cam = camera::open(&format!("virtual:{}", vanishing.display())).unwrap();
+    std::fs::remove_dir_all(&vanishing).unwrap();
+    let e = step
+        .photograph_signed_sheet(cam.as_mut(), Duration::from_secs(1))
+        .unwrap_err();
+    assert!(matches!(e, SignatureError::Camera(..)), "{e}");
+    assert!(step.signed().unwrap().photo_jpeg.is_none());
 }
