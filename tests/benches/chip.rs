@@ -72,14 +72,6 @@ fn minimum(profile: &Profile, doc: &Document) -> (u64, u64) {
     (write as u64, read as u64)
 }
 
-fn sub(a: Traffic, b: Traffic) -> Traffic {
-    Traffic {
-        apdus: b.apdus - a.apdus,
-        bytes_sent: b.bytes_sent - a.bytes_sent,
-        bytes_received: b.bytes_received - a.bytes_received,
-    }
-}
-
 fn bench_pcscd(slot: &Slot, profile: &Profile, doc: &Document) -> (Figures, Figures) {
     let mut perso = Figures {
         times: vec![],
@@ -97,14 +89,14 @@ fn bench_pcscd(slot: &Slot, profile: &Profile, doc: &Document) -> (Figures, Figu
         let t = Instant::now();
         let report = chip::personalize(&mut card, profile, doc, &trust()).expect("personalize");
         perso.times.push(t.elapsed());
-        perso.traffic = sub(before, card.traffic());
+        perso.traffic = card.traffic().since(before);
         assert_eq!(report.reading.verdict(), Verdict::Verified);
         for _ in 0..2 {
             let before = card.traffic();
             let t = Instant::now();
             let r = chip::read_card(&mut card, &info, &trust()).expect("read");
             read.times.push(t.elapsed());
-            read.traffic = sub(before, card.traffic());
+            read.traffic = card.traffic().since(before);
             assert_eq!(r.verdict(), Verdict::Verified);
         }
         drop(card);
@@ -133,7 +125,7 @@ fn bench_in_process(profile: &Profile, doc: &Document) -> (Figures, Figures) {
         let t = Instant::now();
         chip::read_card(&mut card, &info, &trust()).expect("read");
         read.times.push(t.elapsed());
-        read.traffic = sub(before, card.traffic());
+        read.traffic = card.traffic().since(before);
     }
     (perso, read)
 }

@@ -12,10 +12,6 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-fn text(o: &Output) -> String {
-    output_text(o)
-}
-
 fn data_path(name: &str) -> String {
     idstation_tests::repo()
         .join("tests/data")
@@ -26,7 +22,7 @@ fn data_path(name: &str) -> String {
 
 fn keys_init(dir: &Path) {
     let o = idstation(&["keys", "init", "--dir", dir.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", text(&o));
+    assert!(o.status.success(), "{}", output_text(&o));
     for f in ["csca.der", "ds.der", "ds-key.p8", "csca-key.p8"] {
         assert!(dir.join(f).exists(), "{f}");
     }
@@ -80,14 +76,14 @@ fn cli_personalizes_reads_and_rereads_a_reinserted_card() {
         "--keys",
         keys.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", text(&o));
+    assert!(o.status.success(), "{}", output_text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("CARD ISSUED"));
 
     let csca = keys.join("csca.der");
     let out = s.path("out");
     let want = record().normalized();
     let check_read = |o: &Output| {
-        assert_eq!(o.status.code(), Some(0), "{}", text(o));
+        assert_eq!(o.status.code(), Some(0), "{}", output_text(o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
         assert_eq!(v["verdict"], "verified");
         for f in citizen::Field::ALL {
@@ -138,7 +134,7 @@ fn cli_personalizes_reads_and_rereads_a_reinserted_card() {
         "--expiry",
         "350512",
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("BAC"));
     // Without a CSCA the card is read but not called verified: exit 3.
     let o = idstation(&[
@@ -153,7 +149,7 @@ fn cli_personalizes_reads_and_rereads_a_reinserted_card() {
         "--expiry",
         "350512",
     ]);
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(3), "{}", output_text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("Nguyễn Văn An"));
     vcard.remove();
 }
@@ -313,7 +309,7 @@ fn altered_and_cloned_cards_fail_verification_through_pcscd() {
         "--ds-key",
         keys.join("ds-key.p8").to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", text(&o));
+    assert!(o.status.success(), "{}", output_text(&o));
     v.remove();
 
     let written = vchip::VirtualChip::load_from(&card_file).unwrap();
@@ -346,7 +342,7 @@ fn altered_and_cloned_cards_fail_verification_through_pcscd() {
             csca.to_str().unwrap(),
             out.to_str().unwrap(),
         ));
-        assert_eq!(o.status.code(), Some(1), "{failing}: {}", text(&o));
+        assert_eq!(o.status.code(), Some(1), "{failing}: {}", output_text(&o));
         let v_json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(v_json["verdict"], "failed");
         let failed: Vec<&str> = v_json["checks"]

@@ -57,6 +57,17 @@ pub struct Traffic {
     pub bytes_received: u64,
 }
 
+impl Traffic {
+    /// The traffic since `earlier` (counters only grow).
+    pub fn since(self, earlier: Traffic) -> Traffic {
+        Traffic {
+            apdus: self.apdus.saturating_sub(earlier.apdus),
+            bytes_sent: self.bytes_sent.saturating_sub(earlier.bytes_sent),
+            bytes_received: self.bytes_received.saturating_sub(earlier.bytes_received),
+        }
+    }
+}
+
 /// A card in a reader: APDUs in, responses out.
 pub trait CardTransport {
     /// Sends the encoded command APDU and returns the raw response (data and SW1 SW2).

@@ -110,14 +110,6 @@ fn at(step: Step) -> impl FnOnce(ChipError) -> PersonalizeError {
     move |error| PersonalizeError { step, error }
 }
 
-fn diff(a: Traffic, b: Traffic) -> Traffic {
-    Traffic {
-        apdus: b.apdus - a.apdus,
-        bytes_sent: b.bytes_sent - a.bytes_sent,
-        bytes_received: b.bytes_received - a.bytes_received,
-    }
-}
-
 /// A locked chip refuses personalization with one of these.
 fn is_locked_answer(sw: StatusWord) -> bool {
     matches!(sw.0, 0x6982 | 0x6985 | 0x6986)
@@ -246,14 +238,14 @@ pub fn personalize<T: CardTransport + ?Sized>(
 
     let mrz_information = doc.bac.mrz_information().map_err(at(Step::ReadBack))?;
     let reading = read_card(t, &mrz_information, trust).map_err(at(Step::ReadBack))?;
-    let verify_traffic = diff(written, t.traffic());
+    let verify_traffic = t.traffic().since(written);
     check_written(&reading, doc, locked).map_err(at(Step::Verify))?;
     Ok(IssueReport {
         reading,
         write_traffic: if locked {
             Traffic::default()
         } else {
-            diff(start, written)
+            written.since(start)
         },
         verify_traffic,
         already_locked: locked,
