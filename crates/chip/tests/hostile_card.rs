@@ -61,15 +61,17 @@ proptest! {
 }
 
 /// A chip that does BAC and secure messaging correctly but holds garbage files: every parser
-/// behind the secure channel (EF.COM, DG1, DG2, DG3, DG13, DG15, EF.SOD) gets hostile bytes.
+/// behind the secure channel (EF.COM, DG1, DG2, DG13, DG14, DG15, EF.SOD) gets hostile bytes,
+/// and a card with any of its files replaced never verifies.
 mod behind_secure_messaging {
     use super::*;
     use chip::Verdict;
     use std::sync::OnceLock;
     use vchip::{Faults, InProcessCard, VirtualChip};
 
-    fn written() -> &'static (Vec<u8>, String) {
-        static W: OnceLock<(Vec<u8>, String)> = OnceLock::new();
+    /// A written card (as bytes), its MRZ information and the CSCA that signed it.
+    fn written() -> &'static (Vec<u8>, String, Vec<u8>) {
+        static W: OnceLock<(Vec<u8>, String, Vec<u8>)> = OnceLock::new();
         W.get_or_init(|| {
             let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/");
             let read = |n: &str| std::fs::read(format!("{dir}{n}")).unwrap();
@@ -98,6 +100,7 @@ mod behind_secure_messaging {
             (
                 card.into_chip().to_bytes(),
                 doc.bac.mrz_information().unwrap(),
+                p.csca_cert_der.clone(),
             )
         })
     }
@@ -124,16 +127,19 @@ mod behind_secure_messaging {
         #[test]
         fn garbage_files_give_failed_checks_not_panics(
             files in proptest::collection::vec(
-                (prop::sample::select(vec![0x011Eu16, 0x0101, 0x0102, 0x0103, 0x010D, 0x010F, 0x011D]), file_contents()),
+                // The files this card has (it carries no DG3): EF.COM, DG1, DG2, DG13, DG14,
+                // DG15, EF.SOD.
+                (prop::sample::select(vec![0x011Eu16, 0x0101, 0x0102, 0x010D, 0x010E, 0x010F, 0x011D]), file_contents()),
                 1..4),
         ) {
-            let (bytes, info) = written();
+            let (bytes, info, csca) = written();
             let mut chip = VirtualChip::from_bytes(bytes).unwrap();
             for (fid, content) in files {
                 chip.set_file(fid, content);
             }
             let mut card = InProcessCard::new(chip, Faults::none());
-            let opts = chip::ReadOptions::new(vec![]);
+            // With the right CSCA a card can verify: garbage files must not.
+            let opts = chip::ReadOptions::new(vec![csca.clone()]);
             if let Ok(r) = chip::read_card(&mut card, info, &opts) {
                 prop_assert_ne!(r.verdict(), Verdict::Verified);
             }
