@@ -7,6 +7,7 @@
 mod card;
 mod keys;
 mod record;
+mod session;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -49,10 +50,38 @@ enum Command {
     /// The information sheet and receipt: render to PDF, print through CUPS.
     #[command(subcommand)]
     Sheet(sheet::cli::SheetCommand),
+    /// The station vault: first-run set-up and officer accounts.
+    Vault {
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
     /// The station vault's audit log.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum VaultCommand {
+    /// First-run set-up: creates the vault with a fresh station key and its supervisor
+    /// (password from IDSTATION_PASSWORD, or asked).
+    Init {
+        #[arg(long, env = "IDSTATION_VAULT")]
+        vault: PathBuf,
+        #[arg(long)]
+        supervisor: String,
+    },
+    /// A supervisor adds an officer account (its password from IDSTATION_NEW_PASSWORD, or asked).
+    AddOfficer {
+        #[command(flatten)]
+        login: session::VaultLogin,
+        /// The new account's name.
+        #[arg(long)]
+        name: String,
+        /// Make it a supervisor account.
+        #[arg(long)]
+        supervisor: bool,
     },
 }
 
@@ -264,6 +293,14 @@ fn main() -> ExitCode {
             },
             message: e.to_string(),
         }),
+        Command::Vault { command } => match command {
+            VaultCommand::Init { vault, supervisor } => session::init(&vault, &supervisor),
+            VaultCommand::AddOfficer {
+                login,
+                name,
+                supervisor,
+            } => session::add_officer(&login, &name, supervisor),
+        },
         Command::Audit {
             command: AuditCommand::Verify { vault },
         } => audit_verify(&vault),
