@@ -5,6 +5,7 @@
 //! no CSCA given).
 
 mod card;
+mod enroll;
 mod keys;
 mod record;
 mod session;
@@ -50,6 +51,23 @@ enum Command {
     /// The information sheet and receipt: render to PDF, print through CUPS.
     #[command(subcommand)]
     Sheet(sheet::cli::SheetCommand),
+    /// Plays one applicant end to end through the station's workflow engine (headless):
+    /// check-in, data, portrait, ten prints, sheet, signature, card, receipt; prints each
+    /// step's result and timing. Exit 0 when the scenario reached its end (done, or the
+    /// abort it asked for).
+    Enroll {
+        /// The scenario file (TOML): record, camera frames, fingers, check-in.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// The station file (TOML): station id, reader, printer, keys.
+        #[arg(long, env = "IDSTATION_STATION")]
+        station: PathBuf,
+        #[command(flatten)]
+        login: session::VaultLogin,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// The station vault: first-run set-up and officer accounts.
     Vault {
         #[command(subcommand)]
@@ -293,6 +311,12 @@ fn main() -> ExitCode {
             },
             message: e.to_string(),
         }),
+        Command::Enroll {
+            scenario,
+            station,
+            login,
+            json,
+        } => enroll::run(&scenario, &station, &login, json),
         Command::Vault { command } => match command {
             VaultCommand::Init { vault, supervisor } => session::init(&vault, &supervisor),
             VaultCommand::AddOfficer {

@@ -220,6 +220,8 @@ pub struct Snapshot {
     pub resumable: Vec<Resumable>,
     /// Set once the engine has stopped.
     pub stopped: bool,
+    /// Intents handled so far (a script waits for its intent by this count).
+    pub handled: u64,
 }
 
 /// The app's end of the engine.
@@ -227,12 +229,23 @@ pub struct Snapshot {
 pub struct Handle {
     tx: mpsc::UnboundedSender<Intent>,
     snapshots: watch::Receiver<Snapshot>,
+    sent: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Handle {
-    /// Sends an intent (never blocks).
-    pub fn send(&self, intent: Intent) {
+    /// Sends an intent (never blocks). Returns its number: the intent is handled once
+    /// `Snapshot::handled` reaches it.
+    pub fn send(&self, intent: Intent) -> u64 {
+        let n = self.sent.fetch_add(1, Ordering::SeqCst) + 1;
         let _ = self.tx.send(intent);
+        n
+    }
+
+    /// Sends an intent and waits until it is handled and no device work is under way.
+    pub async fn run(&self, intent: Intent, timeout: Duration) -> Option<Snapshot> {
+        let n = self.send(intent);
+        self.wait_for(timeout, |s| s.handled >= n && s.busy.is_none())
+            .await
     }
     /// The latest snapshot (never blocks).
     pub fn snapshot(&self) -> Snapshot {
@@ -349,6 +362,7 @@ impl Engine {
             devices: Vec::new(),
             resumable: Vec::new(),
             stopped: false,
+            handled: 0,
         };
         let (tx_snap, rx_snap) = watch::channel(snapshot.clone());
         let mut engine = Engine {
@@ -378,7 +392,10 @@ impl Engine {
                 tokio::select! {
                     intent = rx.recv() => match intent {
                         None | Some(Intent::Shutdown) => break,
-                        Some(i) => engine.on_intent(i).await,
+                        Some(i) => {
+                            engine.on_intent(i).await;
+                            engine.snapshot.handled += 1;
+                        }
                     },
                     Some(done) = done_rx.recv() => engine.on_done(done),
                 }
@@ -391,6 +408,7 @@ impl Engine {
         Handle {
             tx,
             snapshots: rx_snap,
+            sent: Arc::new(std::sync::atomic::AtomicU64::new(0)),
         }
     }
 
@@ -800,7 +818,12 @@ impl Engine {
                     ));
                 } else {
                     e.signed = true;
-                    self.persist("enroll.signed");
+                    if self.persist("enroll.signed") {
+                        self.say(Message::info(
+                            "Đã xác nhận công dân ký phiếu",
+                            "The applicant's signature is confirmed",
+                        ));
+                    }
                 }
             }
             Intent::Correction if step == Step::PrintSign => {
