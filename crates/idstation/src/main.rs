@@ -8,6 +8,7 @@ mod card;
 mod enroll;
 mod keys;
 mod record;
+mod report;
 mod session;
 
 use clap::{Parser, Subcommand};
@@ -68,6 +69,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Reports from the vault: the station's day.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// The station vault: first-run set-up and officer accounts.
     Vault {
         #[command(subcommand)]
@@ -77,6 +83,25 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Per station and officer: received, completed, cards issued, aborted with reasons,
+    /// average time per step; campaign progress (PDF with charts, or CSV).
+    Daily {
+        /// The day, YYYY-MM-DD (the station's local date).
+        #[arg(long)]
+        date: String,
+        /// FILE.pdf or FILE.csv.
+        #[arg(long)]
+        out: PathBuf,
+        /// The station file (name, time zone, campaign target).
+        #[arg(long, env = "IDSTATION_STATION")]
+        station: PathBuf,
+        #[command(flatten)]
+        login: session::VaultLogin,
     },
 }
 
@@ -317,6 +342,14 @@ fn main() -> ExitCode {
             login,
             json,
         } => enroll::run(&scenario, &station, &login, json),
+        Command::Report { command } => match command {
+            ReportCommand::Daily {
+                date,
+                out,
+                station,
+                login,
+            } => report::daily(&date, &out, &station, &login),
+        },
         Command::Vault { command } => match command {
             VaultCommand::Init { vault, supervisor } => session::init(&vault, &supervisor),
             VaultCommand::AddOfficer {

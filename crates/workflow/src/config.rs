@@ -49,8 +49,15 @@ pub struct StationConfig {
     pub campaign_target: u64,
     /// Where sheets, receipts and reports are written.
     pub output_dir: PathBuf,
+    /// The station's time zone as minutes east of UTC (Vietnam: +420, no summer time);
+    /// application numbers and the daily report use the local date.
+    #[serde(default = "default_offset")]
+    pub utc_offset_minutes: i32,
 }
 
+fn default_offset() -> i32 {
+    7 * 60
+}
 fn default_profile() -> String {
     "vn-citizen-card".into()
 }
@@ -113,10 +120,25 @@ impl StationConfig {
             ));
         }
         c.finger_codes().map_err(invalid)?;
+        if c.offset().is_none() {
+            return Err(invalid("utc_offset_minutes: -1080…1080".into()));
+        }
         if c.finger_attempts == 0 || c.finger_attempts > 20 {
             return Err(invalid("finger_attempts: 1–20".into()));
         }
         Ok(c)
+    }
+
+    /// The station's UTC offset.
+    pub fn offset(&self) -> Option<time::UtcOffset> {
+        time::UtcOffset::from_whole_seconds(self.utc_offset_minutes.checked_mul(60)?).ok()
+    }
+
+    /// Today at the station.
+    pub fn today(&self) -> time::Date {
+        time::OffsetDateTime::now_utc()
+            .to_offset(self.offset().unwrap_or(time::UtcOffset::UTC))
+            .date()
     }
 
     /// The fingers to take, as ISO/IEC 19794-4 position codes, in capture order.

@@ -478,7 +478,7 @@ impl Devices {
                 number: e.id.clone(),
                 station: config.station_name.clone(),
                 officer: officer.to_string(),
-                date: time::OffsetDateTime::now_utc().date(),
+                date: config.today(),
             },
         };
         let pdf = sheet::render_sheet(&fonts, &info)
@@ -513,7 +513,7 @@ impl Devices {
             .ok_or_else(|| Message::error("Chưa có thông tin công dân", "No personal data yet"))?;
         let fonts =
             sheet::Fonts::system().map_err(|e| Message::error(e.message_vi(), e.message_en()))?;
-        let today = time::OffsetDateTime::now_utc().date();
+        let today = config.today();
         let slip = sheet::ReceiptSlip {
             application_number: e.id.clone(),
             full_name: record.full_name.clone(),

@@ -635,7 +635,7 @@ impl Engine {
             return;
         }
         let Some(v) = self.vault.as_mut() else { return };
-        let today = time::OffsetDateTime::now_utc().date();
+        let today = self.config.today();
         let prefix = format!(
             "{}-{:04}{:02}{:02}-",
             self.config.station_id,
@@ -960,7 +960,7 @@ impl Engine {
             }
         };
         let record = record.normalized();
-        let today = time::OffsetDateTime::now_utc().date();
+        let today = self.config.today();
         match citizen::validate(&record, &policy, today) {
             Ok(()) => {
                 self.snapshot.validation.clear();

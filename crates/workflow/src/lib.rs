@@ -9,6 +9,7 @@ pub mod devices;
 pub mod dg3;
 pub mod engine;
 pub mod model;
+pub mod report;
 pub mod scenario;
 
 pub use config::StationConfig;
