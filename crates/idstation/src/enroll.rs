@@ -12,6 +12,7 @@ pub fn run(
     scenario_path: &Path,
     station: &Path,
     login: &VaultLogin,
+    resume: bool,
     json: bool,
 ) -> Result<u8, Failure> {
     let scenario = Scenario::load(scenario_path).map_err(|e| Failure::input(e.to_string()))?;
@@ -58,6 +59,7 @@ pub fn run(
                 name: &login.officer,
                 password: &pw,
             },
+            resume,
             socket,
             |o| {
                 if json {

@@ -65,6 +65,10 @@ enum Command {
         station: PathBuf,
         #[command(flatten)]
         login: session::VaultLogin,
+        /// Continue the most recent interrupted enrollment (after a crash or a kill) from
+        /// the step it stood at, instead of starting a new applicant.
+        #[arg(long)]
+        resume: bool,
         /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
@@ -340,8 +344,9 @@ fn main() -> ExitCode {
             scenario,
             station,
             login,
+            resume,
             json,
-        } => enroll::run(&scenario, &station, &login, json),
+        } => enroll::run(&scenario, &station, &login, resume, json),
         Command::Report { command } => match command {
             ReportCommand::Daily {
                 date,

@@ -202,6 +202,8 @@ pub struct DeviceState {
 pub struct Resumable {
     pub id: String,
     pub step: Step,
+    /// Last change (Unix seconds).
+    pub updated_at: i64,
 }
 
 /// Everything the app shows, replaced as a whole on each change.
@@ -501,10 +503,13 @@ impl Engine {
                     out.push(Resumable {
                         id: s.id,
                         step: e.step,
+                        updated_at: s.updated_at,
                     });
                 }
             }
         }
+        // Oldest first: the list's last is the most recently touched.
+        out.sort_by(|a, b| a.updated_at.cmp(&b.updated_at).then(a.id.cmp(&b.id)));
         self.snapshot.resumable = out;
     }
 

@@ -188,12 +188,14 @@ pub struct Officer<'a> {
 }
 
 /// Runs `scenario` on the station. `socket` is the `FP_VIRTUAL_IMAGE` path libfprint was
-/// started with. The vault must exist; the officer logs in.
+/// started with. The vault must exist; the officer logs in. With `resume`, the most recent
+/// interrupted enrollment is continued from where it stood instead of a new one started.
 pub async fn run(
     scenario: &Scenario,
     mut config: StationConfig,
     keys: Option<StationKeys>,
     officer: Officer<'_>,
+    resume: bool,
     socket: PathBuf,
     mut on_step: impl FnMut(&StepOutcome),
 ) -> Result<RunReport, ScenarioError> {
@@ -245,7 +247,6 @@ pub async fn run(
     };
 
     let quick = Duration::from_secs(20);
-    let no_error = |s: &Snapshot| !s.message.as_ref().is_some_and(|m| m.error);
 
     macro_rules! go {
         ($name:expr, $intent:expr, $t:expr, $ok:expr) => {{
@@ -257,31 +258,8 @@ pub async fn run(
             }
         }};
     }
-    macro_rules! next_to {
-        ($want:expr) => {{
-            let want: Step = $want;
-            if scenario.abort_at == Some(want) {
-                let reason = scenario
-                    .abort_reason
-                    .clone()
-                    .unwrap_or_else(|| "kịch bản dừng / scenario abort".into());
-                go!("abort", Intent::Abort { reason }, quick, |s: &Snapshot| s
-                    .enrollment
-                    .as_ref()
-                    .is_some_and(|e| e.step == Step::Aborted));
-                return finish(&h, report).await;
-            }
-            go!(
-                &format!("→ {}", want.slug()),
-                Intent::Next,
-                quick,
-                move |s: &Snapshot| s.enrollment.as_ref().is_some_and(|e| e.step == want)
-            )
-        }};
-    }
-
     h.wait_for(quick, |s| s.handled == 0).await;
-    go!(
+    let s = go!(
         "login",
         Intent::Login {
             name: officer.name.to_string(),
@@ -290,115 +268,164 @@ pub async fn run(
         quick,
         |s: &Snapshot| matches!(s.login, Login::LoggedIn { .. })
     );
-    let s = go!(
-        "new_applicant",
-        Intent::NewApplicant,
-        quick,
-        |s: &Snapshot| s.enrollment.is_some()
-    );
+    // Resume: the interrupted enrollment (most recent) continues from the step it was in.
+    let resumable = if resume {
+        s.resumable.last().cloned()
+    } else {
+        None
+    };
+    let s = match resumable {
+        Some(r) => go!(
+            "resume",
+            Intent::Resume(r.id.clone()),
+            quick,
+            move |s: &Snapshot| s.enrollment.as_ref().is_some_and(|e| e.id == r.id)
+        ),
+        None => go!(
+            "new_applicant",
+            Intent::NewApplicant,
+            quick,
+            |s: &Snapshot| s.enrollment.is_some()
+        ),
+    };
     report.application = s.enrollment.as_ref().map(|e| e.id.clone());
-    if scenario.abort_at == Some(Step::CheckIn) {
-        next_to!(Step::CheckIn);
-    }
     let has_checkin = |s: &Snapshot| s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some());
-    match (&scenario.checkin_qr, &scenario.paper_note) {
-        (Some(qr), _) => {
-            go!(
-                "check_in",
-                Intent::CheckInQr(qr.clone()),
-                quick,
-                has_checkin
-            );
-        }
-        (None, Some(note)) => {
-            go!(
-                "check_in",
-                Intent::CheckInPaper { note: note.clone() },
-                timeout,
-                has_checkin
-            );
-        }
-        (None, None) => unreachable!("checked on load"),
-    }
-    next_to!(Step::Data);
-    go!(
-        "data",
-        Intent::SubmitRecord(Box::new(record)),
-        quick,
-        |s: &Snapshot| s.validation.is_empty()
-            && s.enrollment.as_ref().is_some_and(|e| e.record.is_some())
-    );
-    next_to!(Step::Portrait);
-    go!(
-        "portrait",
-        Intent::CapturePortrait,
-        timeout,
-        |s: &Snapshot| s.enrollment.as_ref().is_some_and(|e| e.portrait.is_some())
-    );
-    next_to!(Step::Fingerprints);
-    for code in fingers {
-        let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
-        let taken = move |s: &Snapshot| {
-            s.enrollment
+
+    // Each turn does what the current step still lacks, then goes on: the same loop
+    // starts a new applicant or finishes an interrupted one.
+    for _ in 0..64 {
+        let s = h.snapshot();
+        let Some(e) = s.enrollment.clone() else { break };
+        if scenario.abort_at == Some(e.step) {
+            let reason = scenario
+                .abort_reason
+                .clone()
+                .unwrap_or_else(|| "kịch bản dừng / scenario abort".into());
+            go!("abort", Intent::Abort { reason }, quick, |s: &Snapshot| s
+                .enrollment
                 .as_ref()
-                .is_some_and(|e| e.finger(code).is_some())
-        };
-        if let Some(reason) = scenario.exceptions.get(pos.slug()) {
-            go!(
-                &format!("finger {}", pos.slug()),
-                Intent::FingerException {
-                    kind: "scenario".into(),
-                    reason: reason.clone()
-                },
-                quick,
-                taken
-            );
-            continue;
+                .is_some_and(|e| e.step == Step::Aborted));
+            break;
         }
-        let image = scenario
-            .finger_image(pos)
-            .map_err(|e| ScenarioError::Setup(e.to_string()))?;
-        if let Ok(mut g) = next.lock() {
-            *g = Some(image);
+        match e.step {
+            Step::CheckIn if e.checkin.is_none() => {
+                match (&scenario.checkin_qr, &scenario.paper_note) {
+                    (Some(qr), _) => {
+                        go!(
+                            "check_in",
+                            Intent::CheckInQr(qr.clone()),
+                            quick,
+                            has_checkin
+                        );
+                    }
+                    (None, Some(note)) => {
+                        go!(
+                            "check_in",
+                            Intent::CheckInPaper { note: note.clone() },
+                            timeout,
+                            has_checkin
+                        );
+                    }
+                    (None, None) => unreachable!("checked on load"),
+                }
+            }
+            Step::Data if e.record.is_none() => {
+                go!(
+                    "data",
+                    Intent::SubmitRecord(Box::new(record.clone())),
+                    quick,
+                    |s: &Snapshot| s.validation.is_empty()
+                        && s.enrollment.as_ref().is_some_and(|e| e.record.is_some())
+                );
+            }
+            Step::Portrait if e.portrait.is_none() => {
+                go!(
+                    "portrait",
+                    Intent::CapturePortrait,
+                    timeout,
+                    |s: &Snapshot| s.enrollment.as_ref().is_some_and(|e| e.portrait.is_some())
+                );
+            }
+            Step::Fingerprints if fingers.iter().any(|c| e.finger(*c).is_none()) => {
+                let code = *fingers
+                    .iter()
+                    .find(|c| e.finger(**c).is_none())
+                    .expect("one is missing");
+                let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
+                let taken = move |s: &Snapshot| {
+                    s.enrollment
+                        .as_ref()
+                        .is_some_and(|e| e.finger(code).is_some())
+                };
+                if let Some(reason) = scenario.exceptions.get(pos.slug()) {
+                    go!(
+                        &format!("finger {}", pos.slug()),
+                        Intent::FingerException {
+                            kind: "scenario".into(),
+                            reason: reason.clone()
+                        },
+                        quick,
+                        taken
+                    );
+                    continue;
+                }
+                let image = scenario.finger_image(pos).map_err(ScenarioError::Setup)?;
+                if let Ok(mut g) = next.lock() {
+                    *g = Some(image);
+                }
+                go!(
+                    &format!("finger {}", pos.slug()),
+                    Intent::CaptureFinger,
+                    timeout,
+                    taken
+                );
+            }
+            Step::PrintSign if e.printed.is_none() => {
+                go!("print", Intent::Print, timeout, |s: &Snapshot| s
+                    .enrollment
+                    .as_ref()
+                    .is_some_and(|e| e.printed.is_some()));
+            }
+            Step::PrintSign if !e.signed => {
+                go!("signed", Intent::ConfirmSigned, quick, |s: &Snapshot| s
+                    .enrollment
+                    .as_ref()
+                    .is_some_and(|e| e.signed));
+            }
+            Step::WriteCard => {
+                go!("write_card", Intent::WriteCard, timeout, |s: &Snapshot| s
+                    .enrollment
+                    .as_ref()
+                    .is_some_and(|e| e.step == Step::Done));
+            }
+            Step::Done if e.receipt.is_none() => {
+                go!("receipt", Intent::PrintReceipt, timeout, |s: &Snapshot| s
+                    .enrollment
+                    .as_ref()
+                    .is_some_and(|e| e.receipt.is_some()));
+            }
+            Step::Done | Step::Aborted => break,
+            step => {
+                let want = Step::WORK
+                    .iter()
+                    .position(|s| *s == step)
+                    .and_then(|i| Step::WORK.get(i + 1).copied())
+                    .unwrap_or(Step::Done);
+                go!(
+                    &format!("→ {}", want.slug()),
+                    Intent::Next,
+                    quick,
+                    move |s: &Snapshot| s.enrollment.as_ref().is_some_and(|e| e.step == want)
+                );
+            }
         }
-        go!(
-            &format!("finger {}", pos.slug()),
-            Intent::CaptureFinger,
-            timeout,
-            taken
-        );
     }
-    next_to!(Step::Review);
-    next_to!(Step::PrintSign);
-    let s = go!("print", Intent::Print, timeout, |s: &Snapshot| s
-        .enrollment
-        .as_ref()
-        .is_some_and(|e| e.printed.is_some()));
-    report.sheet_job = s
-        .enrollment
-        .as_ref()
-        .and_then(|e| e.printed.as_ref())
-        .map(|p| (p.printer.clone(), p.job_id));
-    go!("signed", Intent::ConfirmSigned, quick, no_error);
-    next_to!(Step::WriteCard);
-    let s = go!("write_card", Intent::WriteCard, timeout, |s: &Snapshot| s
-        .enrollment
-        .as_ref()
-        .is_some_and(|e| e.step == Step::Done));
-    report.card_document_number = s
-        .enrollment
-        .as_ref()
-        .and_then(|e| e.card.as_ref())
-        .map(|c| c.document_number.clone());
-    let s = go!("receipt", Intent::PrintReceipt, timeout, |s: &Snapshot| s
-        .enrollment
-        .as_ref()
-        .is_some_and(|e| e.receipt.is_some()));
-    report.receipt_job = s
-        .enrollment
-        .as_ref()
-        .and_then(|e| e.receipt.as_ref())
-        .map(|p| (p.printer.clone(), p.job_id));
+    let s = h.snapshot();
+    if let Some(e) = &s.enrollment {
+        report.card_document_number = e.card.as_ref().map(|c| c.document_number.clone());
+        report.sheet_job = e.printed.as_ref().map(|p| (p.printer.clone(), p.job_id));
+        report.receipt_job = e.receipt.as_ref().map(|p| (p.printer.clone(), p.job_id));
+    }
     finish(&h, report).await
 }
 
