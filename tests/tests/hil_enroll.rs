@@ -21,6 +21,23 @@ struct Station {
     keys: PathBuf,
 }
 
+/// A 640×480 camera frame showing `text` as a QR code, as a phone screen held up.
+fn qr_frame(text: &str) -> image::GrayImage {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let n = code.width() as u32;
+    let colors = code.to_colors();
+    let scale = 8;
+    let (x0, y0) = ((640 - n * scale) / 2, (480 - n * scale) / 2);
+    image::GrayImage::from_fn(640, 480, |x, y| {
+        let inside = x >= x0 && y >= y0 && x < x0 + n * scale && y < y0 + n * scale;
+        let dark = inside && {
+            let (mx, my) = ((x - x0) / scale, (y - y0) / scale);
+            colors[(my * n + mx) as usize] == qrcode::Color::Dark
+        };
+        image::Luma([if dark { 20 } else { 235 }])
+    })
+}
+
 fn station(name: &str, reader: &str) -> Station {
     let s = Scratch::new(name);
     let keys = s.path("keys");
@@ -50,15 +67,25 @@ fn station(name: &str, reader: &str) -> Station {
     )
     .unwrap();
     // The applicant's side (QA's input) lives apart from the station's files.
-    std::fs::create_dir_all(s.path("applicant")).unwrap();
+    // The camera first sees the health-declaration QR code on the applicant's phone, then
+    // the applicant, first still masked.
+    let frames = s.path("applicant/frames");
+    std::fs::create_dir_all(&frames).unwrap();
+    qr_frame(&format!("KBYT|{ID_NUMBER}|khong trieu chung"))
+        .save(frames.join("00-phone-qr.png"))
+        .unwrap();
+    for f in std::fs::read_dir(repo().join("tests/data/frames")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, frames.join(f.file_name().unwrap())).unwrap();
+    }
     let scenario = s.path("applicant/scenario.toml");
     std::fs::write(
         &scenario,
         format!(
-            "record = \"{}\"\ncheckin_qr = \"KBYT|{ID_NUMBER}|khong trieu chung\"\n\
-             camera_frames = \"{}\"\nfingers = {{ synth = 77 }}\n",
+            "record = \"{}\"\ncheckin_scan = true\n\
+             checkin_qr = \"KBYT|{ID_NUMBER}|khong trieu chung\"\n\
+             camera_frames = \"frames\"\nfingers = {{ synth = 77 }}\n",
             repo().join("tests/data/record.json").display(),
-            repo().join("tests/data/frames").display()
         ),
     )
     .unwrap();
@@ -317,4 +344,45 @@ fn killing_the_enrollment_at_each_step_and_resuming_loses_nothing() {
         None,
     );
     assert!(o.status.success(), "{}", output_text(&o));
+}
+
+/// A paper declaration (no smartphone), photographed by the camera, then the applicant
+/// leaves at the portrait: the enrollment is aborted with its reason, which the daily report
+/// lists.
+#[test]
+fn paper_checkin_then_an_abort_is_kept_with_its_reason() {
+    let st = station("enroll-abort", "Virtual PCD 00 00");
+    std::fs::write(
+        &st.scenario,
+        format!(
+            "record = \"{}\"\npaper_note = \"Tờ khai giấy số 17, không triệu chứng\"\n\
+             camera_frames = \"frames\"\nabort_at = \"portrait\"\n\
+             abort_reason = \"Công dân bỏ về / applicant left\"\n",
+            repo().join("tests/data/record.json").display(),
+        ),
+    )
+    .unwrap();
+    let o = st.enroll(false, &st.s.path("fp.sock"));
+    let text = output_text(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("✔ check_in"), "{text}");
+    assert!(
+        text.contains("Paper declaration and its photo recorded"),
+        "{text}"
+    );
+    assert!(text.contains("✔ abort"), "{text}");
+    assert!(text.contains(": Đã hủy / Aborted"), "{text}");
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.split_whitespace().nth(1) == Some("portrait")),
+        "no portrait taken: {text}"
+    );
+    let csv = st.daily_csv();
+    let row = csv
+        .lines()
+        .find(|l| l.contains(",HIL01,chief,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(row.contains(",HIL01,chief,1,0,0,1,"), "{row}");
+    assert!(row.contains("Công dân bỏ về / applicant left"), "{row}");
 }

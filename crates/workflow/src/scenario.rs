@@ -33,6 +33,10 @@ pub struct Scenario {
     /// The paper declaration, photographed by the camera.
     #[serde(default)]
     pub paper_note: Option<String>,
+    /// Check in by showing the QR code to the camera: the camera frames hold it (as an
+    /// applicant shows a phone before posing); `checkin_qr`, when given, is what it must say.
+    #[serde(default)]
+    pub checkin_scan: bool,
     /// Camera frames for the portrait (and the paper form): a folder played as a stream.
     pub camera_frames: PathBuf,
     /// Finger images: `{ synth = SEED }` (generated prints, no real person's; the default,
@@ -120,7 +124,7 @@ impl Scenario {
                 *dir = base.join(&*dir);
             }
         }
-        if s.checkin_qr.is_none() && s.paper_note.is_none() {
+        if s.checkin_qr.is_none() && s.paper_note.is_none() && !s.checkin_scan {
             return Err(err(
                 "cần checkin_qr hoặc paper_note / checkin_qr or paper_note is needed".into(),
             ));
@@ -310,6 +314,23 @@ pub async fn run(
         match e.step {
             Step::CheckIn if e.checkin.is_none() => {
                 match (&scenario.checkin_qr, &scenario.paper_note) {
+                    _ if scenario.checkin_scan => {
+                        let want = scenario.checkin_qr.clone();
+                        go!(
+                            "check_in",
+                            Intent::ScanCheckInQr,
+                            timeout,
+                            move |s: &Snapshot| match s
+                                .enrollment
+                                .as_ref()
+                                .and_then(|e| e.checkin.as_ref())
+                            {
+                                Some(crate::model::CheckIn::Qr { code, .. }) =>
+                                    want.as_ref().is_none_or(|w| w == code),
+                                _ => false,
+                            }
+                        );
+                    }
                     (Some(qr), _) => {
                         go!(
                             "check_in",
