@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Takes a screenshot of the real station window under Xvfb:
+#   bash ui/screenshot.sh OUT.png
+# Starts Xvfb on :99 (1366×768×24), prepares a scratch station on virtual devices (virtual
+# camera playing the portrait test frames, the CUPS PDF queue, vpcd's first reader) with a
+# vault holding one enrollment at the data step (the demo applicant), starts the app, logs in
+# and resumes the enrollment with xdotool, saves the screen to OUT.png, and stops what it
+# started. Installs what is missing (Debian): xvfb, x11-apps (xwd), x11-utils, imagemagick,
+# xdotool, libgl1-mesa-dri, libegl1, libxkbcommon-x11-0, fonts-dejavu-core.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out="${1:?usage: bash ui/screenshot.sh OUT.png}"
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+display="${SCREENSHOT_DISPLAY:-:99}"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+need=()
+command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+command -v xwd >/dev/null 2>&1 || need+=(x11-apps)
+command -v xwininfo >/dev/null 2>&1 || need+=(x11-utils)
+[ -x /usr/bin/convert ] || need+=(imagemagick)
+command -v xdotool >/dev/null 2>&1 || need+=(xdotool)
+dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || need+=(libgl1-mesa-dri)
+dpkg -s libegl1 >/dev/null 2>&1 || need+=(libegl1)
+dpkg -s libxkbcommon-x11-0 >/dev/null 2>&1 || need+=(libxkbcommon-x11-0)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "ui/screenshot.sh: installing ${need[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo build -q --locked -p station --bin idstation-station --example seed_station
+target="${CARGO_TARGET_DIR:-target}"
+app="$target/debug/idstation-station"
+seed="$target/debug/examples/seed_station"
+
+work="$(mktemp -d /tmp/idstation-screenshot.XXXXXX)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The station: the same virtual devices as the UI tests.
+mkdir -p "$work/frames" "$work/keys" "$work/out"
+for i in 00 01; do cp crates/portrait/testdata/fail-lower_face-mask-blue.jpg "$work/frames/$i.jpg"; done
+for i in 02 03 04 05 06 07; do cp crates/portrait/testdata/clean.jpg "$work/frames/$i.jpg"; done
+cat > "$work/station.toml" <<TOML
+station_id = "HN01"
+station_name = "Công an phường Hàng Bạc"
+reader = "Virtual PCD 00 00"
+camera = "virtual:frames"
+printer = "idstation-pdf"
+keys = "keys"
+fingers = ["right-index", "left-index"]
+output_dir = "out"
+TOML
+officer="nguyenthilan"
+password="mat-khau-tram-2026"
+"$seed" --station "$work/station.toml" --vault "$work/station.vault" \
+  --officer "$officer" --password "$password" --record tests/data/record.json
+
+Xvfb "$display" -screen 0 1366x768x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+export DISPLAY="$display"
+unset WAYLAND_DISPLAY
+# Mesa's software renderer: there is no GPU under Xvfb.
+export LIBGL_ALWAYS_SOFTWARE=1
+
+start=$(date +%s%N)
+"$app" --station "$work/station.toml" --vault "$work/station.vault" >"$work/app.log" 2>&1 &
+pids+=($!)
+win=""
+for _ in $(seq 1 200); do
+  win="$(xdotool search --name 'idstation' 2>/dev/null | head -1 || true)"
+  [ -n "$win" ] && break
+  sleep 0.05
+done
+[ -n "$win" ] || { echo "ui/screenshot.sh: no window appeared" >&2; cat "$work/app.log" >&2; exit 1; }
+echo "ui/screenshot.sh: window up after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+
+# Log in (the name field has the focus), then resume the enrollment at the data step.
+sleep 1.5
+xdotool type --delay 20 "$officer"
+xdotool key Tab
+xdotool type --delay 20 "$password"
+xdotool key Return
+sleep 2.5
+# The queue's focus is on "New applicant"; Tab reaches the unfinished enrollment's Resume.
+xdotool key Tab
+sleep 0.3
+xdotool key Return
+sleep 2.5
+
+xwd -root -silent -display "$display" | /usr/bin/convert xwd:- "png:$out"
+echo "ui/screenshot.sh: saved $out"

@@ -1,0 +1,672 @@
+//! The app: header with the step bar, the device panel, the current screen, the message
+//! and busy bar with Back / Next / Abort, and the abort dialog.
+//!
+//! Every frame reads the engine's latest snapshot and draws it; nothing here waits on the
+//! engine or a device. Keyboard: Tab / Shift+Tab move between fields and buttons, Enter or
+//! Space press the focused button, Alt+N next, Alt+B back, Alt+L switches the language,
+//! Escape closes the abort dialog.
+
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use citizen::CitizenRecord;
+use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText};
+use workflow::engine::{Preview, Snapshot};
+use workflow::{Intent, Login, Message, Step};
+use zeroize::Zeroize;
+
+use crate::form::{DataForm, FormError};
+use crate::lang::Lang;
+use crate::launch::Started;
+
+pub const NEXT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::ALT, Key::N);
+pub const BACK: KeyboardShortcut = KeyboardShortcut::new(Modifiers::ALT, Key::B);
+pub const LANGUAGE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::ALT, Key::L);
+
+pub(crate) const OK: Color32 = Color32::from_rgb(0x2e, 0x9d, 0x4a);
+pub(crate) const BAD: Color32 = Color32::from_rgb(0xd9, 0x3b, 0x3b);
+
+/// What the central area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Starting,
+    StartFailed,
+    FirstRun,
+    Login,
+    Locked,
+    Queue,
+    Step(Step),
+}
+
+/// Kinds of finger exception the officer can record.
+pub(crate) const EXCEPTIONS: [(&str, &str, &str); 3] = [
+    ("amputated", "Cụt ngón", "Amputated"),
+    ("bandaged", "Băng bó, bị thương", "Bandaged or injured"),
+    ("unusable", "Không lấy được vân", "Print cannot be taken"),
+];
+
+/// What the officer is typing, kept between frames.
+#[derive(Default)]
+pub(crate) struct Inputs {
+    pub setup_name: String,
+    pub setup_password: String,
+    pub setup_password2: String,
+    pub login_name: String,
+    pub login_password: String,
+    pub unlock_password: String,
+    pub qr_text: String,
+    pub paper_note: String,
+    pub form: DataForm,
+    pub form_errors: Vec<FormError>,
+    pub manual_reason: String,
+    pub exception_kind: usize,
+    pub exception_reason: String,
+    /// The abort dialog is open, with the reason typed so far.
+    pub abort: Option<String>,
+}
+
+impl Inputs {
+    fn forget_passwords(&mut self) {
+        self.setup_password.zeroize();
+        self.setup_password2.zeroize();
+        self.login_password.zeroize();
+        self.unlock_password.zeroize();
+    }
+}
+
+/// A decoded image on the GPU and what it was made from.
+pub(crate) struct Texture<K> {
+    pub key: K,
+    pub handle: egui::TextureHandle,
+}
+
+pub struct App {
+    pub(crate) lang: Lang,
+    launching: Option<mpsc::Receiver<Result<Started, Message>>>,
+    pub(crate) started: Option<Started>,
+    launch_error: Option<Message>,
+    pub(crate) snap: Option<Snapshot>,
+    pub(crate) inputs: Inputs,
+    /// A note from the app itself (passwords that differ, a form that cannot be sent).
+    pub(crate) note: Option<Message>,
+    /// The enrollment the inputs belong to.
+    inputs_for: Option<String>,
+    /// Sent with Next on the data step: advance once the engine holds exactly this record.
+    pub(crate) next_after: Option<(CitizenRecord, u64)>,
+    screen: Screen,
+    /// Put the keyboard focus on the first field of a screen just shown.
+    pub(crate) focus_first: bool,
+    pub(crate) preview: Option<Texture<Arc<Vec<u8>>>>,
+    pub(crate) portrait: Option<Texture<(String, usize)>>,
+}
+
+impl App {
+    /// An app showing the engine `launching` brings up (see [`crate::launch`]).
+    pub fn new(launching: mpsc::Receiver<Result<Started, Message>>, lang: Lang) -> App {
+        App {
+            lang,
+            launching: Some(launching),
+            started: None,
+            launch_error: None,
+            snap: None,
+            inputs: Inputs::default(),
+            note: None,
+            inputs_for: None,
+            next_after: None,
+            screen: Screen::Starting,
+            focus_first: true,
+            preview: None,
+            portrait: None,
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+    }
+
+    /// The engine's latest snapshot as of the last frame.
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snap.as_ref()
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// Asks the engine to stop (it finishes the vault write under way).
+    pub fn shutdown(&self) {
+        self.send(Intent::Shutdown);
+    }
+
+    pub(crate) fn t<'a>(&self, vi: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(vi, en)
+    }
+
+    pub(crate) fn send(&self, intent: Intent) {
+        if let Some(s) = &self.started {
+            s.handle.send(intent);
+        }
+    }
+
+    /// Sends an intent for an officer's action; the app's own note gives way to the
+    /// engine's answer.
+    pub(crate) fn act(&mut self, intent: Intent) {
+        self.note = None;
+        self.next_after = None;
+        self.send(intent);
+    }
+
+    pub(crate) fn busy(&self) -> bool {
+        self.snap.as_ref().is_some_and(|s| s.busy.is_some())
+    }
+
+    /// True once per newly shown screen, for its first field.
+    pub(crate) fn take_focus(&mut self) -> bool {
+        std::mem::take(&mut self.focus_first)
+    }
+
+    fn poll_launch(&mut self) {
+        let Some(rx) = &self.launching else { return };
+        match rx.try_recv() {
+            Ok(Ok(started)) => {
+                self.started = Some(started);
+                self.launching = None;
+            }
+            Ok(Err(m)) => {
+                self.launch_error = Some(m);
+                self.launching = None;
+            }
+            Err(mpsc::TryRecvError::Empty) => {}
+            Err(mpsc::TryRecvError::Disconnected) => {
+                self.launch_error = Some(Message::error(
+                    "Không khởi động được bộ xử lý hồ sơ",
+                    "The workflow engine did not start",
+                ));
+                self.launching = None;
+            }
+        }
+    }
+
+    fn current_screen(&self) -> Screen {
+        if self.launch_error.is_some() {
+            return Screen::StartFailed;
+        }
+        let Some(s) = &self.snap else {
+            return Screen::Starting;
+        };
+        match &s.login {
+            Login::FirstRun => Screen::FirstRun,
+            Login::LoggedOut => Screen::Login,
+            Login::Locked { .. } => Screen::Locked,
+            Login::LoggedIn { .. } => match &s.enrollment {
+                Some(e) => Screen::Step(e.step),
+                None => Screen::Queue,
+            },
+        }
+    }
+
+    /// Keeps the typed inputs with the enrollment they belong to: a new applicant starts
+    /// empty, a resumed one shows its saved data.
+    fn sync_inputs(&mut self) {
+        let e = self.snap.as_ref().and_then(|s| s.enrollment.clone());
+        let id = e.as_ref().map(|e| e.id.clone());
+        if id == self.inputs_for {
+            return;
+        }
+        let keep = std::mem::take(&mut self.inputs);
+        self.inputs = Inputs {
+            login_name: keep.login_name,
+            ..Inputs::default()
+        };
+        if let Some(r) = e.as_ref().and_then(|e| e.record.as_ref()) {
+            self.inputs.form = DataForm::from_record(r);
+        }
+        self.inputs_for = id;
+        self.next_after = None;
+        self.preview = None;
+        self.portrait = None;
+    }
+
+    /// The data step's Next: once the engine holds the record that was sent, go on; when
+    /// the engine answered with problems instead, stay.
+    fn follow_up(&mut self) {
+        let Some((record, seq)) = &self.next_after else {
+            return;
+        };
+        let Some(s) = &self.snap else { return };
+        let Some(e) = &s.enrollment else {
+            self.next_after = None;
+            return;
+        };
+        if e.step != Step::Data {
+            self.next_after = None;
+        } else if e.record.as_ref() == Some(record) {
+            self.next_after = None;
+            self.send(Intent::Next);
+        } else if s.seq > *seq && !s.validation.is_empty() {
+            self.next_after = None;
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        if ctx.input_mut(|i| i.consume_shortcut(&LANGUAGE)) {
+            self.lang = match self.lang {
+                Lang::Vi => Lang::En,
+                Lang::En => Lang::Vi,
+            };
+        }
+        if self.inputs.abort.is_some() {
+            return;
+        }
+        let in_enrollment = matches!(self.screen, Screen::Step(_));
+        if in_enrollment && ctx.input_mut(|i| i.consume_shortcut(&NEXT)) {
+            self.next();
+        }
+        if in_enrollment && ctx.input_mut(|i| i.consume_shortcut(&BACK)) {
+            self.act(Intent::Back);
+        }
+    }
+
+    /// Next: on the data step the form is sent first, and Next follows once it is valid.
+    pub(crate) fn next(&mut self) {
+        if self.screen == Screen::Step(Step::Data) {
+            if let Some(record) = self.submit_form() {
+                let seq = self.snap.as_ref().map_or(0, |s| s.seq);
+                self.next_after = Some((record.normalized(), seq));
+            }
+        } else {
+            self.act(Intent::Next);
+        }
+    }
+
+    /// Sends the form to the engine for validation; `None` when the form cannot make a
+    /// record (an unreadable date, no sex chosen), which is then shown under the fields.
+    pub(crate) fn submit_form(&mut self) -> Option<CitizenRecord> {
+        match self.inputs.form.to_record() {
+            Ok(r) => {
+                self.inputs.form_errors.clear();
+                self.act(Intent::SubmitRecord(Box::new(r.clone())));
+                Some(r)
+            }
+            Err(errs) => {
+                self.note = Some(Message::error(
+                    format!("{} mục cần sửa trước khi kiểm tra", errs.len()),
+                    format!("{} fields to correct before checking", errs.len()),
+                ));
+                self.inputs.form_errors = errs;
+                None
+            }
+        }
+    }
+
+    /// One frame: the whole window inside `ui`.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.poll_launch();
+        self.snap = self.started.as_ref().map(|s| s.handle.snapshot());
+        self.sync_inputs();
+        self.follow_up();
+        let screen = self.current_screen();
+        if screen != self.screen {
+            self.screen = screen;
+            self.focus_first = true;
+            if !matches!(screen, Screen::Step(_)) {
+                self.inputs.forget_passwords();
+            }
+        }
+        self.shortcuts(&ctx);
+
+        egui::Panel::top("header").show(ui, |ui| self.header(ui));
+        egui::Panel::right("devices")
+            .resizable(false)
+            .exact_size(280.0)
+            .show(ui, |ui| self.devices(ui));
+        egui::Panel::bottom("status")
+            .resizable(false)
+            .show(ui, |ui| self.status_bar(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| self.screen_ui(ui));
+        });
+        self.abort_dialog(&ctx);
+
+        if self.busy() || self.started.is_none() && self.launch_error.is_none() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    fn screen_ui(&mut self, ui: &mut egui::Ui) {
+        match self.screen {
+            Screen::Starting => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(self.t("Đang khởi động trạm…", "Starting the station…"));
+                });
+            }
+            Screen::StartFailed => {
+                ui.heading(self.t("Trạm không khởi động được", "The station did not start"));
+                if let Some(m) = &self.launch_error {
+                    ui.colored_label(BAD, self.lang.msg(m));
+                }
+            }
+            Screen::FirstRun => self.first_run(ui),
+            Screen::Login => self.login(ui),
+            Screen::Locked => self.locked(ui),
+            Screen::Queue => self.queue(ui),
+            Screen::Step(step) => self.step_screen(ui, step),
+        }
+    }
+
+    fn header(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            let title = match &self.started {
+                Some(s) => format!("idstation — {} ({})", s.station_name, s.station_id),
+                None => "idstation".to_string(),
+            };
+            ui.label(RichText::new(title).strong().size(16.0));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(Login::LoggedIn { .. } | Login::Locked { .. }) =
+                    self.snap.as_ref().map(|s| &s.login)
+                {
+                    if ui.button(self.t("Đăng xuất", "Log out")).clicked() {
+                        self.act(Intent::Logout);
+                    }
+                }
+                let en = ui
+                    .selectable_label(self.lang == Lang::En, "English")
+                    .on_hover_text("Alt+L");
+                let vi = ui
+                    .selectable_label(self.lang == Lang::Vi, "Tiếng Việt")
+                    .on_hover_text("Alt+L");
+                if vi.clicked() {
+                    self.lang = Lang::Vi;
+                }
+                if en.clicked() {
+                    self.lang = Lang::En;
+                }
+                ui.separator();
+                let officer = match self.snap.as_ref().map(|s| &s.login) {
+                    Some(Login::LoggedIn { officer } | Login::Locked { officer }) => {
+                        Some(officer.clone())
+                    }
+                    _ => None,
+                };
+                if let Some(o) = officer {
+                    ui.label(RichText::new(o).strong());
+                    ui.label(self.t("Cán bộ:", "Officer:"));
+                }
+            });
+        });
+        if let Screen::Step(current) = self.screen {
+            ui.separator();
+            self.step_bar(ui, current);
+        }
+        ui.add_space(4.0);
+    }
+
+    fn step_bar(&self, ui: &mut egui::Ui, current: Step) {
+        let steps: Vec<Step> = Step::WORK.iter().copied().chain([Step::Done]).collect();
+        let at = steps.iter().position(|s| *s == current);
+        ui.horizontal_wrapped(|ui| {
+            for (i, step) in steps.iter().enumerate() {
+                if i > 0 {
+                    ui.label(RichText::new("→").weak());
+                }
+                let name = self.t(step.label_vi(), step.label_en());
+                let text = match at {
+                    Some(a) if i < a => RichText::new(name).color(OK),
+                    Some(a) if i == a => RichText::new(name)
+                        .strong()
+                        .underline()
+                        .color(ui.visuals().strong_text_color()),
+                    _ => RichText::new(name).weak(),
+                };
+                ui.label(text);
+            }
+            if current == Step::Aborted {
+                ui.separator();
+                ui.colored_label(BAD, self.t(Step::Aborted.label_vi(), Step::Aborted.label_en()));
+            }
+        });
+    }
+
+    fn devices(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(6.0);
+        ui.heading(self.t("Thiết bị", "Devices"));
+        ui.separator();
+        let devices = self
+            .snap
+            .as_ref()
+            .map(|s| s.devices.clone())
+            .unwrap_or_default();
+        if devices.is_empty() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(self.t("Đang kiểm tra thiết bị…", "Checking the devices…"));
+            });
+        }
+        let keys_problem = self.started.as_ref().and_then(|s| s.keys_problem.clone());
+        for (i, d) in devices.iter().enumerate() {
+            let (mark, colour) = if d.ok { ("✔", OK) } else { ("✘", BAD) };
+            ui.horizontal(|ui| {
+                ui.colored_label(colour, mark);
+                ui.label(RichText::new(self.lang.msg(&d.name)).strong());
+            });
+            ui.label(RichText::new(self.lang.msg(&d.detail)).small().color(if d.ok {
+                ui.visuals().text_color()
+            } else {
+                BAD
+            }));
+            // The engine lists the signing keys last; say why they are missing.
+            if i + 1 == devices.len() && !d.ok {
+                if let Some(m) = &keys_problem {
+                    ui.label(RichText::new(self.lang.msg(m)).small().color(BAD));
+                }
+            }
+            ui.add_space(4.0);
+        }
+        ui.separator();
+        let refresh = ui.add_enabled(
+            self.started.is_some(),
+            egui::Button::new(self.t("Kiểm tra lại thiết bị", "Check devices again")),
+        );
+        if refresh.clicked() {
+            self.send(Intent::Refresh);
+        }
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(4.0);
+        let snap = self.snap.clone();
+        if let Some(b) = snap.as_ref().and_then(|s| s.busy.as_ref()) {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(RichText::new(self.lang.msg(&b.what)).strong());
+                if let Some(p) = b.progress {
+                    ui.add(
+                        egui::ProgressBar::new(p)
+                            .desired_width(260.0)
+                            .show_percentage(),
+                    );
+                }
+                if ui
+                    .button(self.t("Dừng", "Stop"))
+                    .on_hover_text(self.t("Dừng thiết bị đang làm", "Stop the device work"))
+                    .clicked()
+                {
+                    self.send(Intent::Cancel);
+                }
+            });
+        }
+        let message = self
+            .note
+            .clone()
+            .or_else(|| snap.as_ref().and_then(|s| s.message.clone()));
+        if let Some(m) = message {
+            let text = RichText::new(self.lang.msg(&m).to_string());
+            if m.error {
+                ui.colored_label(BAD, text.strong());
+            } else {
+                ui.colored_label(OK, text);
+            }
+        }
+        if let Screen::Step(step) = self.screen {
+            ui.separator();
+            self.nav(ui, step);
+        }
+        ui.add_space(4.0);
+    }
+
+    fn nav(&mut self, ui: &mut egui::Ui, step: Step) {
+        let busy = self.busy();
+        let finished = matches!(step, Step::Done | Step::Aborted);
+        let card_written = self
+            .snap
+            .as_ref()
+            .and_then(|s| s.enrollment.as_ref())
+            .is_some_and(|e| e.card.is_some());
+        ui.horizontal(|ui| {
+            let back = ui
+                .add_enabled(
+                    !busy && !finished && !card_written && step != Step::CheckIn,
+                    egui::Button::new(self.t("← Quay lại", "← Back")),
+                )
+                .on_hover_text("Alt+B");
+            if back.clicked() {
+                self.act(Intent::Back);
+            }
+            let next = ui
+                .add_enabled(
+                    !busy && !finished,
+                    egui::Button::new(self.t("Tiếp theo →", "Next →")),
+                )
+                .on_hover_text("Alt+N");
+            if next.clicked() {
+                self.next();
+            }
+            ui.add_space(24.0);
+            if !finished {
+                let abort = ui.button(self.t("Hủy hồ sơ…", "Abort…"));
+                if abort.clicked() {
+                    self.inputs.abort = Some(String::new());
+                    self.focus_first = true;
+                }
+            }
+        });
+    }
+
+    fn abort_dialog(&mut self, ctx: &egui::Context) {
+        if self.inputs.abort.is_none() {
+            return;
+        }
+        let lang = self.lang;
+        let focus = self.take_focus();
+        let mut confirm = false;
+        let mut cancel = false;
+        let modal = egui::Modal::new(egui::Id::unique("abort-dialog")).show(ctx, |ui| {
+            ui.set_width(420.0);
+            ui.heading(lang.pick("Hủy hồ sơ", "Abort the enrollment"));
+            ui.label(lang.pick(
+                "Hồ sơ sẽ kết thúc và không tiếp tục được. Ghi lý do:",
+                "The enrollment ends and cannot be continued. Give the reason:",
+            ));
+            let label = ui.label(lang.pick("Lý do hủy", "Reason"));
+            let reason = self.inputs.abort.get_or_insert_with(String::new);
+            let edit = ui
+                .add(egui::TextEdit::multiline(reason).desired_rows(3))
+                .labelled_by(label.id);
+            if focus {
+                edit.request_focus();
+            }
+            ui.horizontal(|ui| {
+                let ok = ui.add_enabled(
+                    !reason.trim().is_empty(),
+                    egui::Button::new(lang.pick("Xác nhận hủy", "Confirm abort")),
+                );
+                confirm = ok.clicked();
+                cancel = ui.button(lang.pick("Không hủy", "Keep it")).clicked();
+            });
+        });
+        if confirm {
+            let reason = self.inputs.abort.take().unwrap_or_default();
+            self.act(Intent::Abort { reason });
+        } else if cancel || modal.should_close() {
+            self.inputs.abort = None;
+        }
+    }
+
+    /// The live camera frame as a texture, replaced when the engine sends a new frame.
+    pub(crate) fn preview_texture(
+        &mut self,
+        ctx: &egui::Context,
+        p: &Preview,
+    ) -> Option<egui::TextureId> {
+        let (w, h) = (p.width as usize, p.height as usize);
+        if w == 0 || h == 0 || p.rgb.len() != w.saturating_mul(h).saturating_mul(3) {
+            return None;
+        }
+        match &mut self.preview {
+            Some(t) if Arc::ptr_eq(&t.key, &p.rgb) => {}
+            Some(t) => {
+                t.handle.set(
+                    egui::ColorImage::from_rgb([w, h], &p.rgb),
+                    egui::TextureOptions::LINEAR,
+                );
+                t.key = p.rgb.clone();
+            }
+            None => {
+                let handle = ctx.load_texture(
+                    "camera-preview",
+                    egui::ColorImage::from_rgb([w, h], &p.rgb),
+                    egui::TextureOptions::LINEAR,
+                );
+                self.preview = Some(Texture {
+                    key: p.rgb.clone(),
+                    handle,
+                });
+            }
+        }
+        self.preview.as_ref().map(|t| t.handle.id())
+    }
+
+    /// The portrait as taken (the ICAO token JPEG), decoded once.
+    pub(crate) fn portrait_texture(
+        &mut self,
+        ctx: &egui::Context,
+        id: &str,
+        jpeg: &[u8],
+    ) -> Option<(egui::TextureId, egui::Vec2)> {
+        let key = (id.to_string(), jpeg.len());
+        if self.portrait.as_ref().is_none_or(|t| t.key != key) {
+            let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+                .ok()?
+                .into_rgb8();
+            let size = [img.width() as usize, img.height() as usize];
+            let handle = ctx.load_texture(
+                "portrait-taken",
+                egui::ColorImage::from_rgb(size, img.as_raw()),
+                egui::TextureOptions::LINEAR,
+            );
+            self.portrait = Some(Texture { key, handle });
+        }
+        self.portrait
+            .as_ref()
+            .map(|t| (t.handle.id(), t.handle.size_vec2()))
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.shutdown();
+    }
+}

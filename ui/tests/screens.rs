@@ -1,0 +1,251 @@
+//! The station's screens driven through the UI on the real engine: first-run set-up, log-in,
+//! a new applicant checked in by typed QR text, the 20 fields typed in (a bad ID number is
+//! refused under its field), Next to the portrait step, the portrait taken from the virtual
+//! camera, English labels after the language switch, and keyboard-only use.
+//!
+//! No daemon is needed: the devices the steps up to the portrait use are the virtual camera
+//! (files) and the vault. The device panel shows whatever the card reader, sensor and
+//! printer answer on this machine.
+
+mod common;
+
+use common::{fill_form, record_json, set_up, start, step, StationSpec, TestStation, PASSWORD, SUPERVISOR};
+use egui::Key;
+use egui_kittest::kittest::Queryable;
+use workflow::{Login, Step};
+
+#[test]
+fn an_enrollment_walks_from_first_run_to_the_portrait_in_vietnamese_and_english() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+
+    // The queue, with the officer's name and the device panel in the frame.
+    st.assert_shows("Hàng chờ");
+    st.assert_shows(SUPERVISOR);
+    st.assert_shows("Thiết bị");
+    st.assert_shows("Không có hồ sơ đang dở");
+    st.click("Công dân mới");
+    let s = st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
+    let id = s.enrollment.as_ref().unwrap().id.clone();
+    assert!(id.starts_with("UI01-"), "{id}");
+
+    // The step bar in Vietnamese, and the check-in screen.
+    for name in [
+        "Tiếp nhận",
+        "Thông tin",
+        "Ảnh chân dung",
+        "Vân tay",
+        "Kiểm tra lại",
+        "In và ký",
+        "Ghi thẻ",
+        "Hoàn tất",
+    ] {
+        st.assert_shows(name);
+    }
+    st.assert_shows("Bước 1/7: Tiếp nhận");
+    st.assert_shows("Quét mã QR bằng camera");
+    // Next before check-in: the engine says what is missing.
+    st.click("Tiếp theo →");
+    st.wait("the engine's refusal", 10, |s| s.message.as_ref().is_some_and(|m| m.error));
+    st.assert_shows_part("Chưa quét mã QR");
+
+    st.type_into("Mã QR (nhập tay hoặc máy quét cầm tay)", "KBYT-2026-11-23-000123");
+    st.click("Ghi nhận mã QR");
+    st.wait("the QR check-in", 10, |s| {
+        s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
+    });
+    st.assert_shows_part("Đã ghi nhận mã QR: KBYT-2026-11-23-000123");
+    st.click("Tiếp theo →");
+    st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
+    st.assert_shows("Bước 2/7: Thông tin");
+
+    // The 20 fields, typed; the ID number first wrong (11 digits).
+    let rec = record_json();
+    fill_form(&mut st, &rec, "00109501234");
+    st.click("Kiểm tra thông tin");
+    let s = st.wait("the engine's validation", 10, |s| !s.validation.is_empty());
+    assert_eq!(
+        s.validation.iter().map(|v| v.0.as_str()).collect::<Vec<_>>(),
+        vec!["id_number"],
+        "{:?}",
+        s.validation
+    );
+    // Under the field, without the label repeated.
+    st.assert_shows("phải có đúng 12 chữ số (đang có 11)");
+    st.assert_shows("1 mục cần sửa");
+    // Next does not go on with a wrong record.
+    st.click("Tiếp theo →");
+    for _ in 0..20 {
+        st.h.step();
+    }
+    assert_eq!(step(&st.snap()), Some(Step::Data));
+
+    // A date the form cannot read is said under its field, before the engine sees it.
+    st.type_into("Ngày cấp", "2026-11-20");
+    st.click("Kiểm tra thông tin");
+    st.assert_shows("2026-11-20 không phải ngày dạng DD/MM/YYYY");
+    st.type_into("Ngày cấp", "20/11/2026");
+
+    st.type_into("Số định danh cá nhân", rec["id_number"].as_str().unwrap());
+    st.click("Tiếp theo →");
+    let s = st.wait("the portrait step", 20, |s| step(s) == Some(Step::Portrait));
+    let saved = s.enrollment.as_ref().unwrap().record.clone().unwrap();
+    assert_eq!(saved.full_name, "Nguyễn Văn An");
+    assert_eq!(saved.place_of_origin, "Xã Đông Hội, huyện Đông Anh, Hà Nội");
+
+    // The portrait from the virtual camera: masked frames refused, then auto-capture.
+    st.assert_shows("Bước 3/7: Ảnh chân dung");
+    st.assert_shows("Chưa có hình từ camera");
+    st.click("Chụp (tự động khi đạt)");
+    let s = st.wait("the portrait", 60, |s| {
+        s.busy.is_none()
+            && (s.enrollment.as_ref().is_some_and(|e| e.portrait.is_some())
+                || s.message.as_ref().is_some_and(|m| m.error))
+    });
+    let e = s.enrollment.as_ref().unwrap();
+    assert!(e.portrait.is_some(), "no portrait: {:?}", s.message);
+    assert!(s.preview.is_some());
+    st.assert_shows("Đã chụp ảnh chân dung");
+    st.assert_shows("Ảnh đã chụp");
+    st.assert_shows("Tự động, đạt mọi tiêu chí");
+    assert!(
+        st.h.query_all_by_label_contains("✔ ").count() >= 10,
+        "the checks are listed with ticks"
+    );
+
+    // English: header, step bar, screen, buttons.
+    st.click("English");
+    for name in [
+        "Check-in",
+        "Data",
+        "Portrait",
+        "Fingerprints",
+        "Review",
+        "Print and sign",
+        "Write card",
+        "Done",
+    ] {
+        st.assert_shows(name);
+    }
+    st.assert_shows("Step 3/7: Portrait");
+    st.assert_shows("Devices");
+    st.assert_shows("Portrait taken");
+    st.assert_shows("Next →");
+    assert!(!st.shows("Tiếp theo →"));
+
+    // Back to the data, in English, with what was saved in the form.
+    st.click("← Back");
+    st.wait("back on the data step", 10, |s| step(s) == Some(Step::Data));
+    st.assert_shows("Step 2/7: Data");
+    st.assert_shows("Personal ID number");
+    st.assert_shows("Date of birth");
+    st.assert_shows("Place of permanent residence");
+    assert_eq!(
+        st.h.get_by_label("Full name").value().as_deref(),
+        Some("Nguyễn Văn An")
+    );
+    assert_eq!(
+        st.h.get_by_label("Date of birth").value().as_deref(),
+        Some("12/05/1995")
+    );
+
+    // And Tiếng Việt again.
+    st.click("Tiếng Việt");
+    st.assert_shows("Số định danh cá nhân");
+}
+
+#[test]
+fn abort_needs_a_reason_and_the_enrollment_can_be_closed() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    st.click("Công dân mới");
+    st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
+    st.click("Hủy hồ sơ…");
+    st.assert_shows("Lý do hủy");
+    // Empty reason: the confirm button is disabled; Escape closes the dialog.
+    st.key(Key::Escape);
+    assert!(!st.shows("Lý do hủy"));
+    st.click("Hủy hồ sơ…");
+    st.type_into("Lý do hủy", "Công dân bỏ về");
+    st.click("Xác nhận hủy");
+    let s = st.wait("the abort", 10, |s| step(s) == Some(Step::Aborted));
+    assert_eq!(
+        s.enrollment.as_ref().unwrap().abort_reason.as_deref(),
+        Some("Công dân bỏ về")
+    );
+    st.assert_shows("Hồ sơ đã hủy");
+    st.assert_shows("Lý do: Công dân bỏ về");
+    st.click("Đóng hồ sơ");
+    st.wait("the queue", 10, |s| s.enrollment.is_none());
+    st.assert_shows("Hàng chờ");
+}
+
+#[test]
+fn the_station_is_usable_with_the_keyboard_alone() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    st.wait("the first-run screen", 30, |s| s.login == Login::FirstRun);
+    st.h.step();
+    // The first field has the focus; Tab goes on, Enter in the last field submits.
+    st.type_text(SUPERVISOR);
+    st.key(Key::Tab);
+    st.type_text(PASSWORD);
+    st.key(Key::Tab);
+    st.type_text(PASSWORD);
+    st.key(Key::Enter);
+    st.wait("the supervisor logged in", 30, |s| {
+        matches!(s.login, Login::LoggedIn { .. })
+    });
+    // Log out with Tab to the button and Enter would need the focus order of the header;
+    // the button is pressed here, and the log-in screen is used with the keyboard.
+    st.click("Đăng xuất");
+    st.wait("logged out", 10, |s| s.login == Login::LoggedOut);
+    st.h.step();
+    st.assert_shows("Đăng nhập");
+    st.type_text(SUPERVISOR);
+    st.key(Key::Tab);
+    st.type_text("sai mật khẩu");
+    st.key(Key::Enter);
+    st.wait("the refusal", 30, |s| s.message.as_ref().is_some_and(|m| m.error));
+    // The password field was emptied; the name is kept.
+    st.h.get_by_label("Mật khẩu").focus();
+    st.h.step();
+    st.type_text(PASSWORD);
+    st.key(Key::Enter);
+    st.wait("logged in again", 30, |s| matches!(s.login, Login::LoggedIn { .. }));
+    // The queue's New applicant button has the focus: Enter presses it.
+    st.h.step();
+    st.key(Key::Enter);
+    st.wait("the check-in step", 10, |s| step(s) == Some(Step::CheckIn));
+    // The QR field has the focus: type, Enter records it, Alt+N goes on, Alt+B comes back.
+    st.h.step();
+    st.type_text("KBYT-123");
+    st.key(Key::Enter);
+    st.wait("the QR check-in", 10, |s| {
+        s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
+    });
+    st.key_alt(Key::N);
+    st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
+    st.key_alt(Key::B);
+    st.wait("back to check-in", 10, |s| step(s) == Some(Step::CheckIn));
+    // Alt+L switches the language.
+    st.key_alt(Key::L);
+    st.assert_shows("Step 1/7: Check-in");
+}
+
+#[test]
+fn every_vietnamese_letter_has_a_glyph_in_the_station_font() {
+    // The harness panics on a character no font can draw.
+    let mut h = egui_kittest::Harness::builder()
+        .with_context_setup(|ctx| {
+            station::fonts::install(ctx);
+        })
+        .build_ui(|ui| {
+            ui.label(station::fonts::VIETNAMESE_SAMPLE);
+            ui.monospace(station::fonts::VIETNAMESE_SAMPLE);
+            ui.label("✔ ✘ ⚠ ▶ → ← —");
+        });
+    h.run();
+}
