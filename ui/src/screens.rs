@@ -403,12 +403,13 @@ impl App {
                 None => {
                     let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
                     ui.painter().rect_filled(rect, 4.0, egui::Color32::from_gray(30));
-                    ui.painter().text(
-                        rect.center(),
-                        egui::Align2::CENTER_CENTER,
-                        lang.pick("Chưa có hình từ camera", "No camera picture yet"),
-                        egui::FontId::proportional(16.0),
-                        egui::Color32::from_gray(160),
+                    ui.put(
+                        rect,
+                        egui::Label::new(
+                            RichText::new(lang.pick("Chưa có hình từ camera", "No camera picture yet"))
+                                .size(16.0)
+                                .color(egui::Color32::from_gray(160)),
+                        ),
                     );
                 }
             }

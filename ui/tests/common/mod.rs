@@ -197,8 +197,11 @@ impl Station<'_> {
     /// Clicks the button with this label.
     #[track_caller]
     pub fn click(&mut self, label: &str) {
+        // A button first (the step bar shows "Ghi thẻ" too), else a radio button or link.
         self.h
-            .get_by_role_and_label(egui::accesskit::Role::Button, label)
+            .query_by_role_and_label(egui::accesskit::Role::Button, label)
+            .or_else(|| self.h.query_by_label(label))
+            .unwrap_or_else(|| panic!("no button {label:?} on the screen"))
             .click();
         self.h.step();
         self.h.step();
@@ -207,7 +210,10 @@ impl Station<'_> {
     /// Focuses the field labelled `label`, selects what it holds and types `text` over it.
     #[track_caller]
     pub fn type_into(&mut self, label: &str, text: &str) {
-        self.h.get_by_label(label).focus();
+        self.h
+            .query_by_label(label)
+            .unwrap_or_else(|| panic!("no field labelled {label:?} on the screen"))
+            .focus();
         self.h.step();
         self.h
             .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
