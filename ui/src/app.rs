@@ -431,7 +431,10 @@ impl App {
             }
             if current == Step::Aborted {
                 ui.separator();
-                ui.colored_label(BAD, self.t(Step::Aborted.label_vi(), Step::Aborted.label_en()));
+                ui.colored_label(
+                    BAD,
+                    self.t(Step::Aborted.label_vi(), Step::Aborted.label_en()),
+                );
             }
         });
     }
@@ -458,11 +461,11 @@ impl App {
                 ui.colored_label(colour, mark);
                 ui.label(RichText::new(self.lang.msg(&d.name)).strong());
             });
-            ui.label(RichText::new(self.lang.msg(&d.detail)).small().color(if d.ok {
-                ui.visuals().text_color()
-            } else {
-                BAD
-            }));
+            ui.label(
+                RichText::new(self.lang.msg(&d.detail))
+                    .small()
+                    .color(if d.ok { ui.visuals().text_color() } else { BAD }),
+            );
             // The engine lists the signing keys last; say why they are missing.
             if i + 1 == devices.len() && !d.ok {
                 if let Some(m) = &keys_problem {

@@ -168,7 +168,14 @@ mod tests {
             parse_dmy(" 12.05.1995 "),
             Date::from_calendar_date(1995, Month::May, 12).ok()
         );
-        for bad in ["1995-05-12", "30/02/2001", "12/13/2001", "12/05/95", "", "a/b/cccc"] {
+        for bad in [
+            "1995-05-12",
+            "30/02/2001",
+            "12/13/2001",
+            "12/05/95",
+            "",
+            "a/b/cccc",
+        ] {
             assert_eq!(parse_dmy(bad), None, "{bad}");
         }
     }

@@ -13,7 +13,13 @@ use crate::lang::Lang;
 
 /// A label and a one-line text field labelled by it (screen readers and tests find the
 /// field by the label's text).
-fn text_field(ui: &mut Ui, label: &str, value: &mut String, password: bool, hint: &str) -> Response {
+fn text_field(
+    ui: &mut Ui,
+    label: &str,
+    value: &mut String,
+    password: bool,
+    hint: &str,
+) -> Response {
     let l = ui.label(label);
     ui.add(
         TextEdit::singleline(value)
@@ -49,11 +55,23 @@ impl App {
         ui.add_space(8.0);
         let focus = self.take_focus();
         let i = &mut self.inputs;
-        let name = text_field(ui, lang.pick("Tên trưởng ca", "Supervisor name"), &mut i.setup_name, false, "");
+        let name = text_field(
+            ui,
+            lang.pick("Tên trưởng ca", "Supervisor name"),
+            &mut i.setup_name,
+            false,
+            "",
+        );
         if focus {
             name.request_focus();
         }
-        text_field(ui, lang.pick("Mật khẩu", "Password"), &mut i.setup_password, true, "");
+        text_field(
+            ui,
+            lang.pick("Mật khẩu", "Password"),
+            &mut i.setup_password,
+            true,
+            "",
+        );
         let again = text_field(
             ui,
             lang.pick("Nhập lại mật khẩu", "Repeat the password"),
@@ -62,11 +80,17 @@ impl App {
             "",
         );
         ui.add_space(6.0);
-        let go = ui.button(lang.pick("Tạo trạm", "Set up the station")).clicked() || entered(ui, &again);
+        let go = ui
+            .button(lang.pick("Tạo trạm", "Set up the station"))
+            .clicked()
+            || entered(ui, &again);
         if go {
             let i = &mut self.inputs;
             if i.setup_name.trim().is_empty() {
-                self.note = Some(Message::error("Nhập tên trưởng ca", "Enter the supervisor's name"));
+                self.note = Some(Message::error(
+                    "Nhập tên trưởng ca",
+                    "Enter the supervisor's name",
+                ));
             } else if i.setup_password != i.setup_password2 {
                 self.note = Some(Message::error(
                     "Hai mật khẩu không khớp",
@@ -90,11 +114,23 @@ impl App {
         ui.add_space(8.0);
         let focus = self.take_focus();
         let i = &mut self.inputs;
-        let name = text_field(ui, lang.pick("Tên cán bộ", "Officer name"), &mut i.login_name, false, "");
+        let name = text_field(
+            ui,
+            lang.pick("Tên cán bộ", "Officer name"),
+            &mut i.login_name,
+            false,
+            "",
+        );
         if focus {
             name.request_focus();
         }
-        let pw = text_field(ui, lang.pick("Mật khẩu", "Password"), &mut i.login_password, true, "");
+        let pw = text_field(
+            ui,
+            lang.pick("Mật khẩu", "Password"),
+            &mut i.login_password,
+            true,
+            "",
+        );
         ui.add_space(6.0);
         let go = ui.button(lang.pick("Đăng nhập", "Log in")).clicked() || entered(ui, &pw);
         if go {
@@ -154,7 +190,11 @@ impl App {
         }
         ui.add_space(12.0);
         ui.label(RichText::new(lang.pick("Hồ sơ đang dở", "Unfinished enrollments")).strong());
-        let list = self.snap.as_ref().map(|s| s.resumable.clone()).unwrap_or_default();
+        let list = self
+            .snap
+            .as_ref()
+            .map(|s| s.resumable.clone())
+            .unwrap_or_default();
         if list.is_empty() {
             ui.label(RichText::new(lang.pick("Không có hồ sơ đang dở", "None")).weak());
         }
@@ -216,13 +256,22 @@ impl App {
         match &e.checkin {
             Some(CheckIn::Qr { code, .. }) => {
                 let shown: String = code.chars().take(80).collect();
-                done_line(ui, format!("{} {shown}", lang.pick("Đã ghi nhận mã QR:", "QR code recorded:")));
+                done_line(
+                    ui,
+                    format!(
+                        "{} {shown}",
+                        lang.pick("Đã ghi nhận mã QR:", "QR code recorded:")
+                    ),
+                );
             }
             Some(CheckIn::Paper { photo_jpeg, .. }) => done_line(
                 ui,
                 format!(
                     "{} ({} KB)",
-                    lang.pick("Đã ghi nhận tờ khai giấy và ảnh chụp", "Paper form and its photo recorded"),
+                    lang.pick(
+                        "Đã ghi nhận tờ khai giấy và ảnh chụp",
+                        "Paper form and its photo recorded"
+                    ),
                     photo_jpeg.len() / 1024
                 ),
             ),
@@ -236,16 +285,27 @@ impl App {
         ui.add_space(8.0);
         let focus = self.take_focus();
         ui.group(|ui| {
-            ui.label(RichText::new(lang.pick("Mã QR khai báo y tế", "Health-declaration QR code")).strong());
+            ui.label(
+                RichText::new(lang.pick("Mã QR khai báo y tế", "Health-declaration QR code"))
+                    .strong(),
+            );
             if ui
-                .add_enabled(!busy, egui::Button::new(lang.pick("Quét mã QR bằng camera", "Scan the QR code with the camera")))
+                .add_enabled(
+                    !busy,
+                    egui::Button::new(
+                        lang.pick("Quét mã QR bằng camera", "Scan the QR code with the camera"),
+                    ),
+                )
                 .clicked()
             {
                 self.act(Intent::ScanCheckInQr);
             }
             let qr = text_field(
                 ui,
-                lang.pick("Mã QR (nhập tay hoặc máy quét cầm tay)", "QR code (typed or from a hand scanner)"),
+                lang.pick(
+                    "Mã QR (nhập tay hoặc máy quét cầm tay)",
+                    "QR code (typed or from a hand scanner)",
+                ),
                 &mut self.inputs.qr_text,
                 false,
                 "",
@@ -254,7 +314,10 @@ impl App {
                 qr.request_focus();
             }
             let go = ui
-                .add_enabled(!busy, egui::Button::new(lang.pick("Ghi nhận mã QR", "Record the QR code")))
+                .add_enabled(
+                    !busy,
+                    egui::Button::new(lang.pick("Ghi nhận mã QR", "Record the QR code")),
+                )
                 .clicked()
                 || entered(ui, &qr);
             if go && !busy {
@@ -301,7 +364,11 @@ impl App {
             "Enter the 20 fields. Dates as DD/MM/YYYY. Fields marked * are required.",
         ));
         ui.add_space(6.0);
-        let validation = self.snap.as_ref().map(|s| s.validation.clone()).unwrap_or_default();
+        let validation = self
+            .snap
+            .as_ref()
+            .map(|s| s.validation.clone())
+            .unwrap_or_default();
         let focus = self.take_focus();
         let mut edited = false;
         let inputs = &mut self.inputs;
@@ -382,7 +449,10 @@ impl App {
         }
         ui.add_space(6.0);
         if ui
-            .add_enabled(!self.busy(), egui::Button::new(lang.pick("Kiểm tra thông tin", "Check the data")))
+            .add_enabled(
+                !self.busy(),
+                egui::Button::new(lang.pick("Kiểm tra thông tin", "Check the data")),
+            )
             .clicked()
         {
             self.submit_form();
@@ -402,27 +472,42 @@ impl App {
                 }
                 None => {
                     let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
-                    ui.painter().rect_filled(rect, 4.0, egui::Color32::from_gray(30));
+                    ui.painter()
+                        .rect_filled(rect, 4.0, egui::Color32::from_gray(30));
                     ui.put(
                         rect,
                         egui::Label::new(
-                            RichText::new(lang.pick("Chưa có hình từ camera", "No camera picture yet"))
-                                .size(16.0)
-                                .color(egui::Color32::from_gray(160)),
+                            RichText::new(
+                                lang.pick("Chưa có hình từ camera", "No camera picture yet"),
+                            )
+                            .size(16.0)
+                            .color(egui::Color32::from_gray(160)),
                         ),
                     );
                 }
             }
             ui.vertical(|ui| {
-                ui.label(RichText::new(lang.pick("Kiểm tra ảnh (ICAO)", "Portrait checks (ICAO)")).strong());
+                ui.label(
+                    RichText::new(lang.pick("Kiểm tra ảnh (ICAO)", "Portrait checks (ICAO)"))
+                        .strong(),
+                );
                 match &preview {
                     None => {
-                        ui.label(RichText::new(lang.pick("Bấm Chụp để bật camera", "Press Capture to start the camera")).weak());
+                        ui.label(
+                            RichText::new(lang.pick(
+                                "Bấm Chụp để bật camera",
+                                "Press Capture to start the camera",
+                            ))
+                            .weak(),
+                        );
                     }
                     Some(p) => {
                         for c in &p.checks {
                             let (mark, colour) = if c.passed { ("✔", OK) } else { ("✘", BAD) };
-                            ui.colored_label(colour, format!("{mark} {}", lang.pick(&c.name_vi, &c.name_en)));
+                            ui.colored_label(
+                                colour,
+                                format!("{mark} {}", lang.pick(&c.name_vi, &c.name_en)),
+                            );
                             if let (false, Some(i)) = (c.passed, &c.instruction) {
                                 ui.label(RichText::new(format!("    {}", lang.msg(i))).small());
                             }
@@ -443,8 +528,12 @@ impl App {
                         ui.add(egui::Image::from_texture((tex, size * scale)));
                     }
                     match &p.manual_reason {
-                        None => ui.label(lang.pick("Tự động, đạt mọi tiêu chí", "Automatic, all checks passed")),
-                        Some(r) => ui.label(format!("{} {r}", lang.pick("Chụp thủ công:", "Manual:"))),
+                        None => ui.label(
+                            lang.pick("Tự động, đạt mọi tiêu chí", "Automatic, all checks passed"),
+                        ),
+                        Some(r) => {
+                            ui.label(format!("{} {r}", lang.pick("Chụp thủ công:", "Manual:")))
+                        }
                     };
                 });
             }
@@ -453,7 +542,10 @@ impl App {
         let focus = self.take_focus();
         let capture = ui.add_enabled(
             !busy,
-            egui::Button::new(lang.pick("Chụp (tự động khi đạt)", "Capture (automatic when compliant)")),
+            egui::Button::new(lang.pick(
+                "Chụp (tự động khi đạt)",
+                "Capture (automatic when compliant)",
+            )),
         );
         if focus {
             capture.request_focus();
@@ -467,7 +559,10 @@ impl App {
             lang.pick("Lý do chụp thủ công", "Reason for a manual capture"),
             &mut self.inputs.manual_reason,
             false,
-            lang.pick("ví dụ: công dân khuyết tật, không nhìn thẳng được", "e.g. the applicant cannot face the camera"),
+            lang.pick(
+                "ví dụ: công dân khuyết tật, không nhìn thẳng được",
+                "e.g. the applicant cannot face the camera",
+            ),
         );
         let manual = ui.add_enabled(
             !busy && !self.inputs.manual_reason.trim().is_empty(),
@@ -486,7 +581,13 @@ impl App {
         let focus = self.take_focus();
         match &prompt {
             None => {
-                done_line(ui, lang.pick("Đã lấy đủ vân tay; bấm Tiếp theo", "All fingers are taken; press Next"));
+                done_line(
+                    ui,
+                    lang.pick(
+                        "Đã lấy đủ vân tay; bấm Tiếp theo",
+                        "All fingers are taken; press Next",
+                    ),
+                );
             }
             Some(f) => {
                 ui.label(
@@ -508,7 +609,9 @@ impl App {
                     ui.label(lang.pick("Chất lượng", "Quality"));
                     let q = f.last_quality.unwrap_or(0);
                     let text = match f.last_quality {
-                        Some(q) => format!("{q} / {} {}", lang.pick("ngưỡng", "threshold"), f.threshold),
+                        Some(q) => {
+                            format!("{q} / {} {}", lang.pick("ngưỡng", "threshold"), f.threshold)
+                        }
                         None => format!("— / {} {}", lang.pick("ngưỡng", "threshold"), f.threshold),
                     };
                     ui.add(
@@ -525,7 +628,10 @@ impl App {
                     f.max_attempts
                 ));
                 ui.horizontal(|ui| {
-                    let capture = ui.add_enabled(!busy, egui::Button::new(lang.pick("Lấy vân tay", "Capture finger")));
+                    let capture = ui.add_enabled(
+                        !busy,
+                        egui::Button::new(lang.pick("Lấy vân tay", "Capture finger")),
+                    );
                     if focus {
                         capture.request_focus();
                     }
@@ -535,7 +641,9 @@ impl App {
                     if f.officer_decision {
                         let accept = ui.add_enabled(
                             !busy,
-                            egui::Button::new(lang.pick("Nhận ảnh chất lượng thấp", "Accept low quality")),
+                            egui::Button::new(
+                                lang.pick("Nhận ảnh chất lượng thấp", "Accept low quality"),
+                            ),
                         );
                         if accept.clicked() {
                             self.act(Intent::AcceptLowQuality);
@@ -544,7 +652,13 @@ impl App {
                 });
                 ui.add_space(6.0);
                 ui.group(|ui| {
-                    ui.label(RichText::new(lang.pick("Ngoại lệ (không lấy được ngón này)", "Exception (this finger cannot be taken)")).strong());
+                    ui.label(
+                        RichText::new(lang.pick(
+                            "Ngoại lệ (không lấy được ngón này)",
+                            "Exception (this finger cannot be taken)",
+                        ))
+                        .strong(),
+                    );
                     let kind = &mut self.inputs.exception_kind;
                     ui.horizontal(|ui| {
                         for (i, (_, vi, en)) in EXCEPTIONS.iter().enumerate() {
@@ -580,15 +694,24 @@ impl App {
             for code in 1u8..=10 {
                 ui.label(finger_name(lang, code));
                 match e.finger(code) {
-                    Some(FingerTaken::Captured { quality, attempts, .. }) => ui.colored_label(
+                    Some(FingerTaken::Captured {
+                        quality, attempts, ..
+                    }) => ui.colored_label(
                         OK,
-                        format!("✔ {} {quality} ({attempts} {})", lang.pick("chất lượng", "quality"), lang.pick("lần", "attempts")),
+                        format!(
+                            "✔ {} {quality} ({attempts} {})",
+                            lang.pick("chất lượng", "quality"),
+                            lang.pick("lần", "attempts")
+                        ),
                     ),
                     Some(FingerTaken::AcceptedLowQuality { quality, .. }) => ui.colored_label(
                         egui::Color32::from_rgb(0xd0, 0x90, 0x20),
                         format!(
                             "⚠ {} {quality}",
-                            lang.pick("chất lượng thấp, cán bộ chấp nhận:", "low quality accepted by the officer:")
+                            lang.pick(
+                                "chất lượng thấp, cán bộ chấp nhận:",
+                                "low quality accepted by the officer:"
+                            )
                         ),
                     ),
                     Some(FingerTaken::Exception { kind, reason }) => {
@@ -598,7 +721,9 @@ impl App {
                             .map_or(kind.as_str(), |x| lang.pick(x.1, x.2));
                         ui.colored_label(BAD, format!("✘ {k}: {reason}"))
                     }
-                    None if current == Some(code) => ui.label(RichText::new(format!("▶ {}", lang.pick("đang lấy", "now"))).strong()),
+                    None if current == Some(code) => ui.label(
+                        RichText::new(format!("▶ {}", lang.pick("đang lấy", "now"))).strong(),
+                    ),
                     None => ui.label(RichText::new(lang.pick("chưa lấy", "not taken")).weak()),
                 };
                 ui.end_row();
@@ -616,17 +741,22 @@ impl App {
         ui.add_space(6.0);
         ui.horizontal_top(|ui| {
             if let Some(r) = &e.record {
-                egui::Grid::new("review-fields").striped(true).num_columns(2).show(ui, |ui| {
-                    for field in Field::ALL {
-                        ui.label(RichText::new(lang.pick(field.label_vi(), field.label_en())).weak());
-                        let mut v = r.field_text(field);
-                        if field == Field::Sex {
-                            v = lang.pick(r.sex.label_vi(), r.sex.label_en()).to_string();
+                egui::Grid::new("review-fields")
+                    .striped(true)
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        for field in Field::ALL {
+                            ui.label(
+                                RichText::new(lang.pick(field.label_vi(), field.label_en())).weak(),
+                            );
+                            let mut v = r.field_text(field);
+                            if field == Field::Sex {
+                                v = lang.pick(r.sex.label_vi(), r.sex.label_en()).to_string();
+                            }
+                            ui.label(v);
+                            ui.end_row();
                         }
-                        ui.label(v);
-                        ui.end_row();
-                    }
-                });
+                    });
             }
             ui.vertical(|ui| {
                 if let Some(p) = &e.portrait {
@@ -645,7 +775,9 @@ impl App {
                 ));
                 let checkin = match &e.checkin {
                     Some(CheckIn::Qr { .. }) => lang.pick("Tiếp nhận: mã QR", "Check-in: QR code"),
-                    Some(CheckIn::Paper { .. }) => lang.pick("Tiếp nhận: tờ khai giấy", "Check-in: paper form"),
+                    Some(CheckIn::Paper { .. }) => {
+                        lang.pick("Tiếp nhận: tờ khai giấy", "Check-in: paper form")
+                    }
                     None => "",
                 };
                 ui.label(checkin);
@@ -664,7 +796,10 @@ impl App {
         ));
         ui.add_space(6.0);
         let focus = self.take_focus();
-        let print = ui.add_enabled(!busy, egui::Button::new(lang.pick("In phiếu", "Print the sheet")));
+        let print = ui.add_enabled(
+            !busy,
+            egui::Button::new(lang.pick("In phiếu", "Print the sheet")),
+        );
         if focus {
             print.request_focus();
         }
@@ -692,11 +827,17 @@ impl App {
             self.act(Intent::ConfirmSigned);
         }
         if e.signed {
-            done_line(ui, lang.pick("Công dân đã ký phiếu", "The applicant signed the sheet"));
+            done_line(
+                ui,
+                lang.pick("Công dân đã ký phiếu", "The applicant signed the sheet"),
+            );
         }
         ui.add_space(6.0);
         if ui
-            .add_enabled(!busy, egui::Button::new(lang.pick("Sửa thông tin", "Correction")))
+            .add_enabled(
+                !busy,
+                egui::Button::new(lang.pick("Sửa thông tin", "Correction")),
+            )
             .clicked()
         {
             self.act(Intent::Correction);
@@ -719,15 +860,27 @@ impl App {
         ));
         ui.add_space(6.0);
         let focus = self.take_focus();
-        let write = ui.add_enabled(!busy && e.card.is_none(), egui::Button::new(lang.pick("Ghi thẻ", "Write card")));
+        let write = ui.add_enabled(
+            !busy && e.card.is_none(),
+            egui::Button::new(lang.pick("Ghi thẻ", "Write card")),
+        );
         if focus {
             write.request_focus();
         }
         if write.clicked() {
             self.act(Intent::WriteCard);
         }
-        if let Some(p) = self.snap.as_ref().and_then(|s| s.busy.as_ref()).and_then(|b| b.progress) {
-            ui.add(egui::ProgressBar::new(p).desired_width(480.0).show_percentage());
+        if let Some(p) = self
+            .snap
+            .as_ref()
+            .and_then(|s| s.busy.as_ref())
+            .and_then(|b| b.progress)
+        {
+            ui.add(
+                egui::ProgressBar::new(p)
+                    .desired_width(480.0)
+                    .show_percentage(),
+            );
         }
     }
 
@@ -737,11 +890,17 @@ impl App {
         if let Some(c) = &e.card {
             ui.colored_label(
                 OK,
-                RichText::new(lang.pick("Thẻ đã cấp và kiểm tra hợp lệ", "Card issued and verified"))
-                    .size(20.0)
-                    .strong(),
+                RichText::new(
+                    lang.pick("Thẻ đã cấp và kiểm tra hợp lệ", "Card issued and verified"),
+                )
+                .size(20.0)
+                .strong(),
             );
-            ui.label(format!("{} {}", lang.pick("Số thẻ:", "Document number:"), c.document_number));
+            ui.label(format!(
+                "{} {}",
+                lang.pick("Số thẻ:", "Document number:"),
+                c.document_number
+            ));
             ui.label(format!(
                 "{} {} · {} APDU · {} ms",
                 lang.pick("Đầu đọc:", "Reader:"),
@@ -752,12 +911,22 @@ impl App {
         }
         ui.add_space(8.0);
         let focus = self.take_focus();
-        let receipt = ui.add_enabled(!busy, egui::Button::new(lang.pick("In giấy hẹn", "Print the receipt")));
+        let receipt = ui.add_enabled(
+            !busy,
+            egui::Button::new(lang.pick("In giấy hẹn", "Print the receipt")),
+        );
         if receipt.clicked() {
             self.act(Intent::PrintReceipt);
         }
         if let Some(p) = &e.receipt {
-            done_line(ui, format!("{} {}", lang.pick("Đã in giấy hẹn, lệnh số", "Receipt printed, job"), p.job_id));
+            done_line(
+                ui,
+                format!(
+                    "{} {}",
+                    lang.pick("Đã in giấy hẹn, lệnh số", "Receipt printed, job"),
+                    p.job_id
+                ),
+            );
         }
         ui.add_space(8.0);
         let close = ui.add_enabled(!busy, egui::Button::new(lang.pick("Đóng hồ sơ", "Close")));
@@ -771,7 +940,12 @@ impl App {
 
     fn aborted(&mut self, ui: &mut Ui, e: &Enrollment) {
         let lang = self.lang;
-        ui.colored_label(BAD, RichText::new(lang.pick("Hồ sơ đã hủy", "Enrollment aborted")).size(20.0).strong());
+        ui.colored_label(
+            BAD,
+            RichText::new(lang.pick("Hồ sơ đã hủy", "Enrollment aborted"))
+                .size(20.0)
+                .strong(),
+        );
         if let Some(r) = &e.abort_reason {
             ui.label(format!("{} {r}", lang.pick("Lý do:", "Reason:")));
         }

@@ -37,7 +37,11 @@ fn capture_finger(st: &mut Station, socket: &std::path::Path, seed: u64, pos: Fi
         if e.finger(pos as u8).is_some() {
             return;
         }
-        eprintln!("capture attempt {attempt} of {}: {:?}", pos.slug(), s.message);
+        eprintln!(
+            "capture attempt {attempt} of {}: {:?}",
+            pos.slug(),
+            s.message
+        );
     }
     panic!("{} was not captured", pos.slug());
 }
@@ -75,7 +79,10 @@ fn a_whole_enrollment_through_the_ui_on_virtual_devices() {
 
     st.click("Công dân mới");
     st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
-    st.type_into("Mã QR (nhập tay hoặc máy quét cầm tay)", "KBYT-2026-11-23-000777");
+    st.type_into(
+        "Mã QR (nhập tay hoặc máy quét cầm tay)",
+        "KBYT-2026-11-23-000777",
+    );
     st.click("Ghi nhận mã QR");
     st.wait("the check-in", 10, |s| {
         s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
@@ -91,9 +98,19 @@ fn a_whole_enrollment_through_the_ui_on_virtual_devices() {
     let s = st.wait("the portrait", 60, |s| {
         s.busy.is_none() && s.enrollment.as_ref().is_some_and(|e| e.portrait.is_some())
     });
-    assert!(s.enrollment.as_ref().unwrap().portrait.as_ref().unwrap().manual_reason.is_none());
+    assert!(s
+        .enrollment
+        .as_ref()
+        .unwrap()
+        .portrait
+        .as_ref()
+        .unwrap()
+        .manual_reason
+        .is_none());
     st.click("Tiếp theo →");
-    st.wait("the fingerprint step", 10, |s| step(s) == Some(Step::Fingerprints));
+    st.wait("the fingerprint step", 10, |s| {
+        step(s) == Some(Step::Fingerprints)
+    });
 
     st.assert_shows("Ngón hiện tại: Ngón trỏ phải");
     capture_finger(&mut st, &socket, 21, FingerPosition::RightIndex);
@@ -131,9 +148,13 @@ fn a_whole_enrollment_through_the_ui_on_virtual_devices() {
     );
     st.assert_shows_part("Đã in trên idstation-pdf");
     st.click("Công dân đã ký");
-    st.wait("signed", 10, |s| s.enrollment.as_ref().is_some_and(|e| e.signed));
+    st.wait("signed", 10, |s| {
+        s.enrollment.as_ref().is_some_and(|e| e.signed)
+    });
     st.click("Tiếp theo →");
-    st.wait("the write-card step", 10, |s| step(s) == Some(Step::WriteCard));
+    st.wait("the write-card step", 10, |s| {
+        step(s) == Some(Step::WriteCard)
+    });
     st.assert_shows("Đặt thẻ trắng vào đầu đọc, rồi bấm Ghi thẻ.");
 
     let _card = Vcard::start(&slot, "vn-citizen-card", None, &[]);
@@ -142,7 +163,12 @@ fn a_whole_enrollment_through_the_ui_on_virtual_devices() {
         s.busy.is_none()
             && (step(s) == Some(Step::Done) || s.message.as_ref().is_some_and(|m| m.error))
     });
-    assert_eq!(step(&s), Some(Step::Done), "card not issued: {:?}", s.message);
+    assert_eq!(
+        step(&s),
+        Some(Step::Done),
+        "card not issued: {:?}",
+        s.message
+    );
     st.assert_shows("Thẻ đã cấp và kiểm tra hợp lệ");
     st.assert_shows_part("THẺ ĐÃ CẤP VÀ KIỂM TRA HỢP LỆ");
 

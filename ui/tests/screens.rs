@@ -9,7 +9,9 @@
 
 mod common;
 
-use common::{fill_form, record_json, set_up, start, step, StationSpec, TestStation, PASSWORD, SUPERVISOR};
+use common::{
+    fill_form, record_json, set_up, start, step, StationSpec, TestStation, PASSWORD, SUPERVISOR,
+};
 use egui::Key;
 use egui_kittest::kittest::Queryable;
 use workflow::{Login, Step};
@@ -47,10 +49,15 @@ fn an_enrollment_walks_from_first_run_to_the_portrait_in_vietnamese_and_english(
     st.assert_shows("Quét mã QR bằng camera");
     // Next before check-in: the engine says what is missing.
     st.click("Tiếp theo →");
-    st.wait("the engine's refusal", 10, |s| s.message.as_ref().is_some_and(|m| m.error));
+    st.wait("the engine's refusal", 10, |s| {
+        s.message.as_ref().is_some_and(|m| m.error)
+    });
     st.assert_shows_part("Chưa quét mã QR");
 
-    st.type_into("Mã QR (nhập tay hoặc máy quét cầm tay)", "KBYT-2026-11-23-000123");
+    st.type_into(
+        "Mã QR (nhập tay hoặc máy quét cầm tay)",
+        "KBYT-2026-11-23-000123",
+    );
     st.click("Ghi nhận mã QR");
     st.wait("the QR check-in", 10, |s| {
         s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
@@ -66,7 +73,10 @@ fn an_enrollment_walks_from_first_run_to_the_portrait_in_vietnamese_and_english(
     st.click("Kiểm tra thông tin");
     let s = st.wait("the engine's validation", 10, |s| !s.validation.is_empty());
     assert_eq!(
-        s.validation.iter().map(|v| v.0.as_str()).collect::<Vec<_>>(),
+        s.validation
+            .iter()
+            .map(|v| v.0.as_str())
+            .collect::<Vec<_>>(),
         vec!["id_number"],
         "{:?}",
         s.validation
@@ -208,13 +218,17 @@ fn the_station_is_usable_with_the_keyboard_alone() {
     st.key(Key::Tab);
     st.type_text("sai mật khẩu");
     st.key(Key::Enter);
-    st.wait("the refusal", 30, |s| s.message.as_ref().is_some_and(|m| m.error));
+    st.wait("the refusal", 30, |s| {
+        s.message.as_ref().is_some_and(|m| m.error)
+    });
     // The password field was emptied; the name is kept.
     st.h.get_by_label("Mật khẩu").focus();
     st.h.step();
     st.type_text(PASSWORD);
     st.key(Key::Enter);
-    st.wait("logged in again", 30, |s| matches!(s.login, Login::LoggedIn { .. }));
+    st.wait("logged in again", 30, |s| {
+        matches!(s.login, Login::LoggedIn { .. })
+    });
     // The queue's New applicant button has the focus: Enter presses it.
     st.h.step();
     st.key(Key::Enter);

@@ -62,13 +62,18 @@ impl TestStation {
             .unwrap();
         }
         for i in 2..8 {
-            std::fs::copy(testdata.join("clean.jpg"), frames.join(format!("{i:02}.jpg"))).unwrap();
+            std::fs::copy(
+                testdata.join("clean.jpg"),
+                frames.join(format!("{i:02}.jpg")),
+            )
+            .unwrap();
         }
         let keys = dir.path().join("keys");
         std::fs::create_dir_all(&keys).unwrap();
         if let Some(pass) = spec.passphrase {
-            let p = pki::generate_test_pki("VN", "idstation UI test", time::OffsetDateTime::now_utc())
-                .unwrap();
+            let p =
+                pki::generate_test_pki("VN", "idstation UI test", time::OffsetDateTime::now_utc())
+                    .unwrap();
             std::fs::write(keys.join("csca.der"), &p.csca_cert_der).unwrap();
             std::fs::write(keys.join("ds.der"), &p.ds_cert_der).unwrap();
             let enc = pki::encrypt_private_key(&p.ds_key_pkcs8, pass.as_bytes()).unwrap();
@@ -128,7 +133,10 @@ pub fn start<'a>(ts: &TestStation, passphrase: Option<&str>) -> Station<'a> {
         .with_size(egui::vec2(1366.0, 768.0))
         .with_context_setup(|ctx| {
             let f = station::fonts::install(ctx);
-            assert!(f.proportional.is_some(), "no Vietnamese font (fonts-dejavu-core)");
+            assert!(
+                f.proportional.is_some(),
+                "no Vietnamese font (fonts-dejavu-core)"
+            );
         })
         .build_ui_state(|ui, app: &mut App| app.show(ui), app);
     Station { h, rt }
@@ -191,7 +199,10 @@ impl Station<'_> {
 
     #[track_caller]
     pub fn assert_shows_part(&self, text: &str) {
-        assert!(self.shows_part(text), "nothing on the screen contains {text:?}");
+        assert!(
+            self.shows_part(text),
+            "nothing on the screen contains {text:?}"
+        );
     }
 
     /// Clicks the button with this label.
@@ -223,7 +234,11 @@ impl Station<'_> {
         let got = self.h.get_by_label(label).value().unwrap_or_default();
         if !got.is_empty() && got.chars().all(|c| c == '•') {
             // A password field shows one dot a character.
-            assert_eq!(got.chars().count(), text.chars().count(), "typed into {label:?}");
+            assert_eq!(
+                got.chars().count(),
+                text.chars().count(),
+                "typed into {label:?}"
+            );
         } else {
             assert_eq!(got, text, "typed into {label:?}");
         }
@@ -266,9 +281,11 @@ pub fn set_up(st: &mut Station) {
     st.assert_shows("Hai mật khẩu không khớp");
     st.type_into("Nhập lại mật khẩu", PASSWORD);
     st.click("Tạo trạm");
-    st.wait("the supervisor logged in", 30, |s| {
-        matches!(&s.login, Login::LoggedIn { officer } if officer == SUPERVISOR)
-    });
+    st.wait(
+        "the supervisor logged in",
+        30,
+        |s| matches!(&s.login, Login::LoggedIn { officer } if officer == SUPERVISOR),
+    );
 }
 
 pub fn vi_date(ymd: &str) -> String {
@@ -277,10 +294,13 @@ pub fn vi_date(ymd: &str) -> String {
     format!("{d}/{m}/{y}")
 }
 
-
 /// Types the record's 20 fields into the data form (dates as DD/MM/YYYY, sex by its radio
 /// button), with `id_number` in place of the record's own.
-pub fn fill_form(st: &mut Station, rec: &serde_json::Map<String, serde_json::Value>, id_number: &str) {
+pub fn fill_form(
+    st: &mut Station,
+    rec: &serde_json::Map<String, serde_json::Value>,
+    id_number: &str,
+) {
     for field in citizen::Field::ALL {
         let value = rec[field.json_key()].as_str().unwrap_or_default();
         let label = field.label_vi();
