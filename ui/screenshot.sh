@@ -2,11 +2,14 @@
 # Takes a screenshot of the real station window under Xvfb:
 #   bash ui/screenshot.sh OUT.png
 # Starts Xvfb on :99 (1366×768×24), prepares a scratch station on virtual devices (virtual
-# camera playing the portrait test frames, the CUPS PDF queue, vpcd's first reader) with a
-# vault holding one enrollment at the data step (the demo applicant), starts the app, logs in
+# camera playing the portrait test frames, libfprint's virtual_image sensor, the CUPS PDF
+# queue, vpcd's first reader, test signing keys) with a vault holding one enrollment at the
+# data step (the demo applicant), starts the app, logs in
 # and resumes the enrollment with xdotool, saves the screen to OUT.png, and stops what it
 # started. Installs what is missing (Debian): xvfb, x11-apps (xwd), x11-utils, imagemagick,
-# xdotool, libgl1-mesa-dri, libegl1, libxkbcommon-x11-0, fonts-dejavu-core.
+# xdotool, libgl1-mesa-dri, libegl1, libxkbcommon-x11-0, fonts-dejavu-core. The card reader
+# and printer show as ready when pcscd (bash hil/up) and cupsd (bash hil/cups-up) run; this
+# script does not start them, the device panel shows what it finds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,8 +64,10 @@ output_dir = "out"
 TOML
 officer="nguyenthilan"
 password="mat-khau-tram-2026"
+passphrase="screenshot-ds-passphrase"
 "$seed" --station "$work/station.toml" --vault "$work/station.vault" \
-  --officer "$officer" --password "$password" --record tests/data/record.json
+  --officer "$officer" --password "$password" --record tests/data/record.json \
+  --passphrase "$passphrase"
 
 Xvfb "$display" -screen 0 1366x768x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 pids+=($!)
@@ -73,7 +78,9 @@ unset WAYLAND_DISPLAY
 export LIBGL_ALWAYS_SOFTWARE=1
 
 start=$(date +%s%N)
-"$app" --station "$work/station.toml" --vault "$work/station.vault" >"$work/app.log" 2>&1 &
+# libfprint's virtual sensor (nobody feeds it here; it is there, as the device panel shows).
+IDSTATION_DS_PASSPHRASE="$passphrase" FP_VIRTUAL_IMAGE="$work/fp.socket" \
+  "$app" --station "$work/station.toml" --vault "$work/station.vault" >"$work/app.log" 2>&1 &
 pids+=($!)
 win=""
 for _ in $(seq 1 200); do
@@ -85,7 +92,10 @@ done
 echo "ui/screenshot.sh: window up after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 
 # Log in (the name field has the focus), then resume the enrollment at the data step.
+# No window manager runs under Xvfb: give the window the keyboard focus directly.
 sleep 1.5
+xdotool windowfocus --sync "$win"
+sleep 0.3
 xdotool type --delay 20 "$officer"
 xdotool key Tab
 xdotool type --delay 20 "$password"
