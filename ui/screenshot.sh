@@ -107,5 +107,18 @@ sleep 0.3
 xdotool key Return
 sleep 2.5
 
-xwd -root -silent -display "$display" | /usr/bin/convert xwd:- "png:$out"
-echo "ui/screenshot.sh: saved $out"
+shot() {
+  xwd -root -silent -display "$display" | /usr/bin/convert xwd:- "png:$1"
+  echo "ui/screenshot.sh: saved $1"
+}
+shot "$out"
+
+# Then the portrait step: Alt+N validates and goes on, Enter presses the focused Capture,
+# and the virtual camera's frames run through the checks until the portrait is taken.
+if [ -n "${SCREENSHOT_MORE:-}" ]; then
+  xdotool key alt+n
+  sleep 1.5
+  xdotool key Return
+  sleep 4
+  shot "${out%.png}-portrait.png"
+fi

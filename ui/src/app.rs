@@ -252,8 +252,22 @@ impl App {
         }
     }
 
+    /// Consumes a shortcut. With Alt held, winit still sends the letter as text in the same
+    /// frame; it is dropped too, or Alt+N would type "n" into the focused field.
+    fn take_shortcut(ctx: &egui::Context, shortcut: &KeyboardShortcut) -> bool {
+        ctx.input_mut(|i| {
+            if !i.consume_shortcut(shortcut) {
+                return false;
+            }
+            let letter = shortcut.logical_key.name();
+            i.events
+                .retain(|e| !matches!(e, egui::Event::Text(t) if t.eq_ignore_ascii_case(letter)));
+            true
+        })
+    }
+
     fn shortcuts(&mut self, ctx: &egui::Context) {
-        if ctx.input_mut(|i| i.consume_shortcut(&LANGUAGE)) {
+        if Self::take_shortcut(ctx, &LANGUAGE) {
             self.lang = match self.lang {
                 Lang::Vi => Lang::En,
                 Lang::En => Lang::Vi,
@@ -263,10 +277,10 @@ impl App {
             return;
         }
         let in_enrollment = matches!(self.screen, Screen::Step(_));
-        if in_enrollment && ctx.input_mut(|i| i.consume_shortcut(&NEXT)) {
+        if in_enrollment && Self::take_shortcut(ctx, &NEXT) {
             self.next();
         }
-        if in_enrollment && ctx.input_mut(|i| i.consume_shortcut(&BACK)) {
+        if in_enrollment && Self::take_shortcut(ctx, &BACK) {
             self.act(Intent::Back);
         }
     }

@@ -242,6 +242,21 @@ fn the_station_is_usable_with_the_keyboard_alone() {
     });
     st.key_alt(Key::N);
     st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
+    // The ID number field has the focus; the shortcut's letter does not land in it.
+    st.h.step();
+    assert!(st.h.get_by_label("Số định danh cá nhân").is_focused());
+    st.key_alt(Key::B);
+    st.wait("back to check-in", 10, |s| step(s) == Some(Step::CheckIn));
+    st.key_alt(Key::N);
+    st.wait("the data step again", 10, |s| step(s) == Some(Step::Data));
+    st.h.step();
+    st.key_alt(Key::N);
+    assert_eq!(
+        st.h.get_by_label("Số định danh cá nhân").value().as_deref(),
+        Some(""),
+        "Alt+N typed into the focused field"
+    );
+    st.assert_shows("Chưa nhập ngày (DD/MM/YYYY)");
     st.key_alt(Key::B);
     st.wait("back to check-in", 10, |s| step(s) == Some(Step::CheckIn));
     // Alt+L switches the language.

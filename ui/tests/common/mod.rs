@@ -256,8 +256,29 @@ impl Station<'_> {
         self.h.step();
     }
 
+    /// Alt+key as winit delivers it: the key event and, in the same frame, the letter as
+    /// text (which must not land in a focused field).
     pub fn key_alt(&mut self, key: egui::Key) {
-        self.h.key_press_modifiers(egui::Modifiers::ALT, key);
+        let alt = egui::Modifiers::ALT;
+        let press = |pressed| egui::Event::Key {
+            key,
+            physical_key: Some(key),
+            pressed,
+            repeat: false,
+            modifiers: alt,
+        };
+        let input = self.h.input_mut();
+        input.events.push(egui::Event::ModifiersChanged(alt));
+        input.events.push(press(true));
+        input
+            .events
+            .push(egui::Event::Text(key.name().to_lowercase()));
+        self.h.step();
+        let input = self.h.input_mut();
+        input.events.push(press(false));
+        input
+            .events
+            .push(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
         self.h.step();
         self.h.step();
     }
