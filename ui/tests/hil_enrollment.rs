@@ -58,6 +58,7 @@ fn a_whole_enrollment_through_the_ui_on_virtual_devices() {
         reader: slot.reader,
         fingers: &["right-index", "left-index", "right-little"],
         passphrase: Some(PASSPHRASE),
+        ..StationSpec::default()
     });
     let mut st = start(&ts, Some(PASSPHRASE));
     set_up(&mut st);

@@ -13,7 +13,7 @@ use common::{
     fill_form, record_json, set_up, start, step, StationSpec, TestStation, PASSWORD, SUPERVISOR,
 };
 use egui::Key;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use workflow::{Login, Step};
 
 #[test]
@@ -190,6 +190,33 @@ fn abort_needs_a_reason_and_the_enrollment_can_be_closed() {
     st.click("Đóng hồ sơ");
     st.wait("the queue", 10, |s| s.enrollment.is_none());
     st.assert_shows("Hàng chờ");
+}
+
+#[test]
+fn device_work_shows_its_prompt_and_stops_on_stop() {
+    // Thirty seconds of frames without a QR code: the scan runs until Stop.
+    let ts = TestStation::new(&StationSpec {
+        masked_frames: 300,
+        ..StationSpec::default()
+    });
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    st.click("Công dân mới");
+    st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
+    st.click("Quét mã QR bằng camera");
+    st.wait("the scan", 10, |s| s.busy.is_some());
+    st.assert_shows("Đưa mã QR trước camera");
+    // While a device works, the step's buttons wait.
+    assert!(st
+        .h
+        .get_by_label("Tiếp theo →")
+        .accesskit_node()
+        .is_disabled());
+    st.click("Dừng");
+    let s = st.wait("the stop", 10, |s| s.busy.is_none());
+    assert_eq!(s.message.as_ref().map(|m| m.vi.as_str()), Some("Đã dừng"));
+    st.assert_shows("Đã dừng");
+    assert!(s.enrollment.as_ref().unwrap().checkin.is_none());
 }
 
 #[test]

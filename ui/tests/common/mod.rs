@@ -33,6 +33,8 @@ pub struct StationSpec<'a> {
     pub reader: &'a str,
     pub fingers: &'a [&'a str],
     pub passphrase: Option<&'a str>,
+    /// Masked frames the virtual camera plays before the compliant ones (10 a second).
+    pub masked_frames: usize,
 }
 
 impl Default for StationSpec<'_> {
@@ -41,6 +43,7 @@ impl Default for StationSpec<'_> {
             reader: "Virtual PCD 00 00",
             fingers: &["right-index", "left-index"],
             passphrase: None,
+            masked_frames: 2,
         }
     }
 }
