@@ -305,3 +305,36 @@ fn every_vietnamese_letter_has_a_glyph_in_the_station_font() {
         });
     h.run();
 }
+
+#[test]
+fn a_station_that_cannot_start_or_sign_says_why() {
+    // No station.toml: the window still comes up and says what is wrong.
+    let ts = TestStation::new(&StationSpec::default());
+    std::fs::remove_file(ts.station()).unwrap();
+    let mut st = start(&ts, None);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !st.shows("Trạm không khởi động được") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no start-up error shown"
+        );
+        st.h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    st.assert_shows_part("station.toml");
+    drop(st);
+
+    // Keys made under another passphrase: the station runs, the device panel says why it
+    // cannot write cards.
+    let ts = TestStation::new(&StationSpec {
+        passphrase: Some("the right one"),
+        ..StationSpec::default()
+    });
+    let mut st = start(&ts, Some("a wrong one"));
+    let s = st.wait("the device states", 30, |s| !s.devices.is_empty());
+    let keys = s.devices.last().unwrap();
+    assert!(!keys.ok);
+    st.assert_shows("Khóa ký của trạm");
+    st.assert_shows("Chưa nạp khóa ký; không ghi được thẻ");
+    st.assert_shows_part("Khóa của trạm không dùng được");
+}
