@@ -13,6 +13,7 @@ mod common;
 use std::time::Duration;
 
 use common::{fill_form, record_json, set_up, start, step, Station, StationSpec, TestStation};
+use egui_kittest::kittest::{NodeT, Queryable};
 use fingerprint::feeder::Feeder;
 use fingerprint::synth::{Capture, Finger};
 use idstation_tests::{Slot, Vcard};
@@ -148,6 +149,44 @@ fn a_whole_enrollment_through_the_ui_on_virtual_devices() {
         s.message
     );
     st.assert_shows_part("Đã in trên idstation-pdf");
+
+    // The applicant finds a mistake on the sheet: back to the data, and the sheet must be
+    // printed again before it is signed.
+    st.click("Sửa thông tin");
+    let s = st.wait("the correction", 10, |s| step(s) == Some(Step::Data));
+    assert!(s.enrollment.as_ref().unwrap().printed.is_none());
+    st.type_into("Tôn giáo", "Phật giáo");
+    for next in [
+        Step::Portrait,
+        Step::Fingerprints,
+        Step::Review,
+        Step::PrintSign,
+    ] {
+        st.click("Tiếp theo →");
+        st.wait(&format!("{next:?}"), 10, |s| step(s) == Some(next));
+        if next == Step::Review {
+            st.assert_shows("Phật giáo");
+        }
+    }
+    assert!(st
+        .h
+        .get_by_label("Công dân đã ký")
+        .accesskit_node()
+        .is_disabled());
+    st.click("In phiếu");
+    let s = st.wait("the sheet printed again", 120, |s| {
+        s.busy.is_none() && s.enrollment.as_ref().is_some_and(|e| e.printed.is_some())
+    });
+    assert_eq!(
+        s.enrollment
+            .as_ref()
+            .unwrap()
+            .record
+            .as_ref()
+            .unwrap()
+            .religion,
+        "Phật giáo"
+    );
     st.click("Công dân đã ký");
     st.wait("signed", 10, |s| {
         s.enrollment.as_ref().is_some_and(|e| e.signed)
