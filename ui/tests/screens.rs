@@ -338,3 +338,51 @@ fn a_station_that_cannot_start_or_sign_says_why() {
     st.assert_shows("Chưa nạp khóa ký; không ghi được thẻ");
     st.assert_shows_part("Khóa của trạm không dùng được");
 }
+
+#[test]
+fn an_interrupted_enrollment_resumes_after_a_restart() {
+    let ts = TestStation::new(&StationSpec::default());
+    let id = {
+        let mut st = start(&ts, None);
+        set_up(&mut st);
+        st.click("Công dân mới");
+        st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
+        st.type_into("Mã QR (nhập tay hoặc máy quét cầm tay)", "KBYT-RESUME");
+        st.click("Ghi nhận mã QR");
+        let s = st.wait("the QR check-in", 10, |s| {
+            s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
+        });
+        st.click("Tiếp theo →");
+        st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
+        st.type_into("Họ, chữ đệm và tên khai sinh", "Lê Thị Hồng");
+        let id = s.enrollment.as_ref().unwrap().id.clone();
+        // The app goes away here (its engine stops) with the enrollment open.
+        st.h.state().shutdown();
+        st.wait("the engine stopped", 10, |s| s.stopped);
+        id
+    };
+    let mut st = start(&ts, None);
+    st.wait("the log-in screen", 30, |s| s.login == Login::LoggedOut);
+    st.h.step();
+    st.type_into("Tên cán bộ", SUPERVISOR);
+    st.type_into("Mật khẩu", PASSWORD);
+    st.click("Đăng nhập");
+    st.wait("the queue with the unfinished enrollment", 30, |s| {
+        s.resumable.iter().any(|r| r.id == id)
+    });
+    st.assert_shows(&id);
+    st.assert_shows("Hồ sơ đang dở");
+    st.click("Tiếp tục");
+    let s = st.wait("the resumed enrollment", 10, |s| {
+        step(s) == Some(Step::Data)
+    });
+    assert!(s.enrollment.as_ref().unwrap().checkin.is_some());
+    st.assert_shows("Bước 2/7: Thông tin");
+    // What was typed but never validated is not kept; what the vault holds is.
+    assert_eq!(
+        st.h.get_by_label("Họ, chữ đệm và tên khai sinh")
+            .value()
+            .as_deref(),
+        Some("")
+    );
+}
