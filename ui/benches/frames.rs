@@ -50,8 +50,7 @@ fn main() {
     );
 
     set_up(&mut st);
-    st.click("Công dân mới");
-    st.wait("check-in", 30, |s| step(s) == Some(Step::CheckIn));
+    common::new_applicant(&mut st);
     let mut idle = Vec::new();
     for _ in 0..100 {
         let t = Instant::now();
@@ -60,11 +59,7 @@ fn main() {
     }
     figures("UI pass, check-in screen, idle", idle);
 
-    st.type_into("Mã QR (nhập tay hoặc máy quét cầm tay)", "KBYT-1");
-    st.click("Ghi nhận mã QR");
-    st.wait("checked in", 10, |s| {
-        s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
-    });
+    common::check_in_qr(&mut st, "KBYT-1");
     st.click("Tiếp theo →");
     st.wait("data", 10, |s| step(s) == Some(Step::Data));
     let rec = common::record_json();

@@ -42,31 +42,46 @@ fn first_readable(env: Option<PathBuf>, candidates: &[&str]) -> Option<(PathBuf,
         .find_map(|p| std::fs::read(&p).ok().map(|bytes| (p, bytes)))
 }
 
+/// Loads the first readable font and puts it first in `family`; its path, if one loaded.
+fn put_first(
+    defs: &mut FontDefinitions,
+    family: FontFamily,
+    name: &str,
+    env: Option<PathBuf>,
+    candidates: &[&str],
+) -> Option<PathBuf> {
+    let (path, bytes) = first_readable(env, candidates)?;
+    defs.font_data
+        .insert(name.into(), Arc::new(FontData::from_owned(bytes)));
+    defs.families
+        .entry(family)
+        .or_default()
+        .insert(0, name.into());
+    Some(path)
+}
+
 /// Puts a system font with Vietnamese coverage first in both families. `IDSTATION_UI_FONT`
 /// names another proportional font file. Without one, egui's defaults stay and a warning
 /// goes to stderr (some tone marks may then be missing).
 pub fn install(ctx: &egui::Context) -> Installed {
     let env = std::env::var_os("IDSTATION_UI_FONT").map(PathBuf::from);
     let mut defs = FontDefinitions::default();
-    let mut out = Installed::default();
-    if let Some((path, bytes)) = first_readable(env, PROPORTIONAL) {
-        defs.font_data
-            .insert("station-sans".into(), Arc::new(FontData::from_owned(bytes)));
-        defs.families
-            .entry(FontFamily::Proportional)
-            .or_default()
-            .insert(0, "station-sans".into());
-        out.proportional = Some(path);
-    }
-    if let Some((path, bytes)) = first_readable(None, MONOSPACE) {
-        defs.font_data
-            .insert("station-mono".into(), Arc::new(FontData::from_owned(bytes)));
-        defs.families
-            .entry(FontFamily::Monospace)
-            .or_default()
-            .insert(0, "station-mono".into());
-        out.monospace = Some(path);
-    }
+    let out = Installed {
+        proportional: put_first(
+            &mut defs,
+            FontFamily::Proportional,
+            "station-sans",
+            env,
+            PROPORTIONAL,
+        ),
+        monospace: put_first(
+            &mut defs,
+            FontFamily::Monospace,
+            "station-mono",
+            None,
+            MONOSPACE,
+        ),
+    };
     if out.proportional.is_none() {
         eprintln!(
             "idstation-station: cảnh báo: không thấy phông chữ tiếng Việt ({}); dùng phông mặc định / \

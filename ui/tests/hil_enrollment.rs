@@ -12,7 +12,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{fill_form, record_json, set_up, start, step, Station, StationSpec, TestStation};
+use common::{
+    check_in_qr, fill_form, new_applicant, record_json, set_up, start, step, Station, StationSpec,
+    TestStation,
+};
 use egui_kittest::kittest::{NodeT, Queryable};
 use fingerprint::feeder::Feeder;
 use fingerprint::synth::{Capture, Finger};
@@ -79,16 +82,8 @@ fn a_whole_enrollment_through_the_ui_on_virtual_devices() {
     st.assert_shows("Máy in");
     st.assert_shows("Khóa ký của trạm");
 
-    st.click("Công dân mới");
-    st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
-    st.type_into(
-        "Mã QR (nhập tay hoặc máy quét cầm tay)",
-        "KBYT-2026-11-23-000777",
-    );
-    st.click("Ghi nhận mã QR");
-    st.wait("the check-in", 10, |s| {
-        s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
-    });
+    new_applicant(&mut st);
+    check_in_qr(&mut st, "KBYT-2026-11-23-000777");
     st.click("Tiếp theo →");
     st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
     let rec = record_json();

@@ -10,7 +10,8 @@
 mod common;
 
 use common::{
-    fill_form, record_json, set_up, start, step, StationSpec, TestStation, PASSWORD, SUPERVISOR,
+    check_in_qr, fill_form, new_applicant, record_json, set_up, start, step, StationSpec,
+    TestStation, PASSWORD, SUPERVISOR,
 };
 use egui::Key;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -27,8 +28,7 @@ fn an_enrollment_walks_from_first_run_to_the_portrait_in_vietnamese_and_english(
     st.assert_shows(SUPERVISOR);
     st.assert_shows("Thiết bị");
     st.assert_shows("Không có hồ sơ đang dở");
-    st.click("Công dân mới");
-    let s = st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
+    let s = new_applicant(&mut st);
     let id = s.enrollment.as_ref().unwrap().id.clone();
     assert!(id.starts_with("UI01-"), "{id}");
 
@@ -54,14 +54,7 @@ fn an_enrollment_walks_from_first_run_to_the_portrait_in_vietnamese_and_english(
     });
     st.assert_shows_part("Chưa quét mã QR");
 
-    st.type_into(
-        "Mã QR (nhập tay hoặc máy quét cầm tay)",
-        "KBYT-2026-11-23-000123",
-    );
-    st.click("Ghi nhận mã QR");
-    st.wait("the QR check-in", 10, |s| {
-        s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
-    });
+    check_in_qr(&mut st, "KBYT-2026-11-23-000123");
     st.assert_shows_part("Đã ghi nhận mã QR: KBYT-2026-11-23-000123");
     st.click("Tiếp theo →");
     st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
@@ -170,8 +163,7 @@ fn abort_needs_a_reason_and_the_enrollment_can_be_closed() {
     let ts = TestStation::new(&StationSpec::default());
     let mut st = start(&ts, None);
     set_up(&mut st);
-    st.click("Công dân mới");
-    st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
+    new_applicant(&mut st);
     st.click("Hủy hồ sơ…");
     st.assert_shows("Lý do hủy");
     // Empty reason: the confirm button is disabled; Escape closes the dialog.
@@ -201,8 +193,7 @@ fn device_work_shows_its_prompt_and_stops_on_stop() {
     });
     let mut st = start(&ts, None);
     set_up(&mut st);
-    st.click("Công dân mới");
-    st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
+    new_applicant(&mut st);
     st.click("Quét mã QR bằng camera");
     st.wait("the scan", 10, |s| s.busy.is_some());
     st.assert_shows("Đưa mã QR trước camera");
@@ -345,13 +336,8 @@ fn an_interrupted_enrollment_resumes_after_a_restart() {
     let id = {
         let mut st = start(&ts, None);
         set_up(&mut st);
-        st.click("Công dân mới");
-        st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn));
-        st.type_into("Mã QR (nhập tay hoặc máy quét cầm tay)", "KBYT-RESUME");
-        st.click("Ghi nhận mã QR");
-        let s = st.wait("the QR check-in", 10, |s| {
-            s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
-        });
+        new_applicant(&mut st);
+        let s = check_in_qr(&mut st, "KBYT-RESUME");
         st.click("Tiếp theo →");
         st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
         st.type_into("Họ, chữ đệm và tên khai sinh", "Lê Thị Hồng");

@@ -318,6 +318,21 @@ pub fn vi_date(ymd: &str) -> String {
     format!("{d}/{m}/{y}")
 }
 
+/// Presses New applicant and waits for the check-in step.
+pub fn new_applicant(st: &mut Station) -> Snapshot {
+    st.click("Công dân mới");
+    st.wait("the check-in step", 30, |s| step(s) == Some(Step::CheckIn))
+}
+
+/// Checks the applicant in with typed QR text.
+pub fn check_in_qr(st: &mut Station, code: &str) -> Snapshot {
+    st.type_into("Mã QR (nhập tay hoặc máy quét cầm tay)", code);
+    st.click("Ghi nhận mã QR");
+    st.wait("the QR check-in", 10, |s| {
+        s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
+    })
+}
+
 /// Types the record's 20 fields into the data form (dates as DD/MM/YYYY, sex by its radio
 /// button), with `id_number` in place of the record's own.
 pub fn fill_form(
