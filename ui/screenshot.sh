@@ -113,7 +113,7 @@ shot() {
 }
 shot "$out"
 
-# Then the portrait step: Alt+N validates and goes on, Enter presses the focused Capture,
+# Then (SCREENSHOT_MORE=1) the portrait step: Alt+N validates and goes on, Enter presses the focused Capture,
 # and the virtual camera's frames run through the checks until the portrait is taken.
 if [ -n "${SCREENSHOT_MORE:-}" ]; then
   xdotool key alt+n
@@ -121,4 +121,10 @@ if [ -n "${SCREENSHOT_MORE:-}" ]; then
   xdotool key Return
   sleep 4
   shot "${out%.png}-portrait.png"
+  # The fingerprint step, in English (Alt+L).
+  xdotool key alt+n
+  sleep 1.5
+  xdotool key alt+l
+  sleep 1
+  shot "${out%.png}-fingerprints-en.png"
 fi

@@ -38,6 +38,8 @@ pub struct Started {
     pub handle: Handle,
     pub station_id: String,
     pub station_name: String,
+    /// The fingers this station takes (ISO/IEC 19794-4 position codes), in capture order.
+    pub fingers: Vec<u8>,
     /// Why the signing keys are not loaded, when they are not.
     pub keys_problem: Option<Message>,
 }
@@ -99,6 +101,7 @@ fn start(
     let devices = Devices::real(&config);
     let station_id = config.station_id.clone();
     let station_name = config.station_name.clone();
+    let fingers = config.finger_codes().unwrap_or_else(|_| (1..=10).collect());
     let _entered = rt.enter();
     let handle = Engine::start(config, devices, keys, opts.vault, opts.policy);
     if let Some(ctx) = repaint {
@@ -113,6 +116,7 @@ fn start(
         handle,
         station_id,
         station_name,
+        fingers,
         keys_problem,
     })
 }

@@ -614,11 +614,23 @@ impl App {
                         }
                         None => format!("— / {} {}", lang.pick("ngưỡng", "threshold"), f.threshold),
                     };
-                    ui.add(
+                    let fill = match f.last_quality {
+                        None => ui.visuals().widgets.inactive.bg_fill,
+                        Some(q) if q >= f.threshold => OK,
+                        Some(_) => BAD,
+                    };
+                    let bar = ui.add(
                         egui::ProgressBar::new(f32::from(q) / 100.0)
                             .desired_width(300.0)
-                            .fill(if q >= f.threshold { OK } else { BAD })
+                            .fill(fill)
                             .text(text),
+                    );
+                    // The threshold as a mark across the bar.
+                    let x = bar.rect.left() + bar.rect.width() * f32::from(f.threshold) / 100.0;
+                    ui.painter().vline(
+                        x,
+                        bar.rect.y_range(),
+                        egui::Stroke::new(2.0, ui.visuals().strong_text_color()),
                     );
                 });
                 ui.label(format!(
@@ -690,6 +702,11 @@ impl App {
         ui.add_space(8.0);
         ui.label(RichText::new(lang.pick("Mười ngón", "The ten fingers")).strong());
         let current = prompt.as_ref().map(|f| f.position);
+        let required = self
+            .started
+            .as_ref()
+            .map(|s| s.fingers.clone())
+            .unwrap_or_default();
         egui::Grid::new("ten-fingers").striped(true).show(ui, |ui| {
             for code in 1u8..=10 {
                 ui.label(finger_name(lang, code));
@@ -724,7 +741,15 @@ impl App {
                     None if current == Some(code) => ui.label(
                         RichText::new(format!("▶ {}", lang.pick("đang lấy", "now"))).strong(),
                     ),
-                    None => ui.label(RichText::new(lang.pick("chưa lấy", "not taken")).weak()),
+                    None if required.contains(&code) => {
+                        ui.label(RichText::new(lang.pick("chưa lấy", "not taken")).weak())
+                    }
+                    None => ui.label(
+                        RichText::new(
+                            lang.pick("trạm không lấy ngón này", "not taken at this station"),
+                        )
+                        .weak(),
+                    ),
                 };
                 ui.end_row();
             }
