@@ -91,7 +91,8 @@ pub struct App {
     pub(crate) note: Option<Message>,
     /// The enrollment the inputs belong to.
     inputs_for: Option<String>,
-    /// Sent with Next on the data step: advance once the engine holds exactly this record.
+    /// Next on the data step: the record sent and the number of its SubmitRecord intent;
+    /// once the engine has handled it, Next follows if the engine holds exactly this record.
     pub(crate) next_after: Option<(CitizenRecord, u64)>,
     screen: Screen,
     /// Put the keyboard focus on the first field of a screen just shown.
@@ -146,18 +147,18 @@ impl App {
         self.lang.pick(vi, en)
     }
 
-    pub(crate) fn send(&self, intent: Intent) {
-        if let Some(s) = &self.started {
-            s.handle.send(intent);
-        }
+    /// Sends an intent; its number in the engine's count of handled intents (0 when the
+    /// engine is not up).
+    pub(crate) fn send(&self, intent: Intent) -> u64 {
+        self.started.as_ref().map_or(0, |s| s.handle.send(intent))
     }
 
     /// Sends an intent for an officer's action; the app's own note gives way to the
     /// engine's answer.
-    pub(crate) fn act(&mut self, intent: Intent) {
+    pub(crate) fn act(&mut self, intent: Intent) -> u64 {
         self.note = None;
         self.next_after = None;
-        self.send(intent);
+        self.send(intent)
     }
 
     pub(crate) fn busy(&self) -> bool {
@@ -231,24 +232,23 @@ impl App {
         self.portrait = None;
     }
 
-    /// The data step's Next: once the engine holds the record that was sent, go on; when
-    /// the engine answered with problems instead, stay.
+    /// The data step's Next: once the engine has handled the record that was sent, go on
+    /// if it holds exactly that record; when it answered with problems instead, stay.
     fn follow_up(&mut self) {
-        let Some((record, seq)) = &self.next_after else {
+        let Some((record, sent)) = &self.next_after else {
             return;
         };
         let Some(s) = &self.snap else { return };
-        let Some(e) = &s.enrollment else {
-            self.next_after = None;
+        if s.handled < *sent {
             return;
-        };
-        if e.step != Step::Data {
-            self.next_after = None;
-        } else if e.record.as_ref() == Some(record) {
-            self.next_after = None;
+        }
+        let go = s
+            .enrollment
+            .as_ref()
+            .is_some_and(|e| e.step == Step::Data && e.record.as_ref() == Some(record));
+        self.next_after = None;
+        if go {
             self.send(Intent::Next);
-        } else if s.seq > *seq && !s.validation.is_empty() {
-            self.next_after = None;
         }
     }
 
@@ -288,23 +288,22 @@ impl App {
     /// Next: on the data step the form is sent first, and Next follows once it is valid.
     pub(crate) fn next(&mut self) {
         if self.screen == Screen::Step(Step::Data) {
-            if let Some(record) = self.submit_form() {
-                let seq = self.snap.as_ref().map_or(0, |s| s.seq);
-                self.next_after = Some((record.normalized(), seq));
+            if let Some((record, sent)) = self.submit_form() {
+                self.next_after = Some((record.normalized(), sent));
             }
         } else {
             self.act(Intent::Next);
         }
     }
 
-    /// Sends the form to the engine for validation; `None` when the form cannot make a
-    /// record (an unreadable date, no sex chosen), which is then shown under the fields.
-    pub(crate) fn submit_form(&mut self) -> Option<CitizenRecord> {
+    /// Sends the form to the engine for validation, with the intent's number; `None` when
+    /// the form cannot make a record (an unreadable date, no sex chosen), which is then shown under the fields.
+    pub(crate) fn submit_form(&mut self) -> Option<(CitizenRecord, u64)> {
         match self.inputs.form.to_record() {
             Ok(r) => {
                 self.inputs.form_errors.clear();
-                self.act(Intent::SubmitRecord(Box::new(r.clone())));
-                Some(r)
+                let sent = self.act(Intent::SubmitRecord(Box::new(r.clone())));
+                Some((r, sent))
             }
             Err(errs) => {
                 self.note = Some(Message::error(

@@ -78,13 +78,7 @@ fn start(
     rt: &tokio::runtime::Handle,
     repaint: Option<egui::Context>,
 ) -> Result<Started, Message> {
-    let config = StationConfig::load(&opts.station).map_err(|e| {
-        let s = e.to_string();
-        match s.split_once(" / ") {
-            Some((vi, en)) => Message::error(vi, en),
-            None => Message::error(s.clone(), s),
-        }
-    })?;
+    let config = StationConfig::load(&opts.station).map_err(|e| Message::from_display(&e))?;
     let (keys, keys_problem) = match &opts.passphrase {
         None => (
             None,
