@@ -419,6 +419,18 @@ impl<C: Clock> Accounts<C> {
         Ok(session.officer)
     }
 
+    /// Applies the idle rule without counting as activity (a timer calls it, so a station
+    /// left alone locks on time rather than at the next click). True when the session is
+    /// locked.
+    pub fn check_idle(&self, session: &mut Session) -> bool {
+        if !session.locked
+            && self.now().saturating_sub(session.last_activity) >= self.policy.idle_secs
+        {
+            session.locked = true;
+        }
+        session.locked
+    }
+
     /// Like [`Accounts::act`] but also requires a supervisor.
     pub fn require_supervisor(&self, session: &mut Session) -> Result<OfficerId, AccountError> {
         let id = self.act(session)?;

@@ -400,6 +400,30 @@ impl<C: Clock> Vault<C> {
             .is_some_and(|u| !u.session.is_locked())
     }
 
+    /// Applies the idle rule on a timer: when the session has just gone idle, the station
+    /// key is dropped and the lock audited. Returns whether the session is locked.
+    pub fn check_idle(&mut self) -> Result<bool, VaultError> {
+        let Some(u) = self.unlocked.as_mut() else {
+            return Ok(true);
+        };
+        let was_locked = u.session.is_locked();
+        if self.accounts.check_idle(&mut u.session) {
+            u.key = None;
+            if !was_locked {
+                let officer = u.session.officer();
+                self.append(officer, "session.idle_locked")?;
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The officer is at the station (typing, moving through a form): counts as activity
+    /// for the idle rule, as any vault action does.
+    pub fn touch(&mut self) -> Result<(), VaultError> {
+        self.act().map(|_| ())
+    }
+
     /// The officer of the current session, after applying the idle rule.
     /// On the idle lock the station key is dropped (zeroized) and the lock is audited.
     fn act(&mut self) -> Result<OfficerId, VaultError> {

@@ -521,3 +521,34 @@ fn removed_account_loses_its_wrap_and_removal_is_audited() {
         .any(|e| e.action == format!("account.remove.{}", a.0)));
     assert!(v.verify_audit().is_ok());
 }
+
+#[test]
+fn the_idle_timer_locks_on_time_and_activity_keeps_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, clock, _) = new_vault(&dir);
+    let idle = Policy::default().idle_secs;
+    clock.advance(idle - 1);
+    assert!(!v.check_idle().unwrap());
+    // Typing in a form counts as activity: the idle time starts again.
+    v.touch().unwrap();
+    clock.advance(idle - 1);
+    assert!(!v.check_idle().unwrap());
+    // The timer's own check is not activity.
+    clock.advance(1);
+    assert!(v.check_idle().unwrap());
+    assert!(!v.is_unlocked());
+    assert!(
+        v.key().is_err(),
+        "the station key is dropped at the idle lock"
+    );
+    assert!(v.check_idle().unwrap());
+    let locks = v
+        .audit_entries()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "session.idle_locked")
+        .count();
+    assert_eq!(locks, 1, "audited once");
+    v.resume(SUP_PW).unwrap();
+    assert!(!v.check_idle().unwrap());
+}

@@ -47,6 +47,11 @@ pub struct StationConfig {
     /// People the campaign must enroll in this station's area.
     #[serde(default)]
     pub campaign_target: u64,
+    /// Demo and QA stations only: a virtual applicant puts synthetic prints (this seed) on
+    /// libfprint's virtual_image sensor whenever it asks for a finger (FP_VIRTUAL_IMAGE
+    /// must name its socket). Never set on a real station.
+    #[serde(default)]
+    pub virtual_applicant_seed: Option<u64>,
     /// Where sheets, receipts and reports are written.
     pub output_dir: PathBuf,
     /// The station's time zone as minutes east of UTC (Vietnam: +420, no summer time);

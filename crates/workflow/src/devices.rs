@@ -24,11 +24,18 @@ pub type SensorOpener =
 pub type CameraOpener =
     Box<dyn Fn(&str) -> Result<Box<dyn camera::Camera>, camera::CameraError> + Send + Sync>;
 
+/// The finger a virtual applicant puts on the sensor when asked for `position`.
+pub type FingerSource = Arc<dyn Fn(FingerPosition) -> Option<GreyImage> + Send + Sync>;
+
 /// The devices behind the traits.
 pub struct Devices {
     pub open_sensor: SensorOpener,
     pub open_camera: CameraOpener,
     pub printer: Arc<dyn Printer + Send + Sync>,
+    /// On virtual stations (demo, QA): an applicant who puts the asked finger on
+    /// libfprint's virtual_image sensor, through its socket (FP_VIRTUAL_IMAGE), whenever
+    /// the sensor says "place the finger". `None` on a real station.
+    pub virtual_applicant: Option<(FingerSource, std::path::PathBuf)>,
 }
 
 /// The station's Document Signer and CSCA.
@@ -99,6 +106,21 @@ impl Devices {
             }),
             open_camera: Box::new(camera::open),
             printer: Arc::new(printer),
+            virtual_applicant: match (
+                config.virtual_applicant_seed,
+                std::env::var_os("FP_VIRTUAL_IMAGE"),
+            ) {
+                (Some(seed), Some(socket)) => Some((
+                    Arc::new(move |p: FingerPosition| {
+                        Some(
+                            fingerprint::synth::Finger::new(seed, p)
+                                .capture(&fingerprint::synth::Capture::attempt(0)),
+                        )
+                    }) as FingerSource,
+                    socket.into(),
+                )),
+                _ => None,
+            },
         }
     }
 
@@ -406,7 +428,19 @@ impl Devices {
                 std::thread::sleep(Duration::from_millis(50));
             }
         });
+        let mut fed = false;
         let mut on_event = |ev: SensorEvent| {
+            if let (SensorEvent::PlaceFinger, Some((source, socket)), false) =
+                (&ev, &self.virtual_applicant, fed)
+            {
+                // The socket is there once libfprint opened the device.
+                if let (Some(image), Ok(mut feeder)) = (
+                    source(finger),
+                    fingerprint::feeder::Feeder::connect(socket, Duration::from_secs(5)),
+                ) {
+                    fed = feeder.image(&image).is_ok();
+                }
+            }
             let m = match ev {
                 SensorEvent::PlaceFinger => Message::info(
                     format!("Đặt {} lên cảm biến", finger.name_vi().to_lowercase()),

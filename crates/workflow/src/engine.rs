@@ -134,6 +134,14 @@ pub enum Intent {
     Close,
     /// Ask for a fresh snapshot of devices and the resumable list.
     Refresh,
+    /// The officer is working at the screen (typing, moving the pointer): keeps the
+    /// session from idling out. The app sends it at most every few seconds.
+    Activity,
+    /// What the officer has typed into the data form so far, not yet validated: kept
+    /// (encrypted) so a crash or restart does not lose it. Field JSON key → text.
+    SaveDraft(std::collections::BTreeMap<String, String>),
+    /// The day's figures for the report screen (`None`: today at the station).
+    DailyReport(Option<time::Date>),
     Shutdown,
 }
 
@@ -227,6 +235,10 @@ pub struct Snapshot {
     pub stopped: bool,
     /// Intents handled so far (a script waits for its intent by this count).
     pub handled: u64,
+    /// The fingers this station takes (ISO/IEC 19794-4 codes), in capture order.
+    pub fingers: Vec<u8>,
+    /// The day's figures, after [`Intent::DailyReport`].
+    pub daily: Option<Arc<crate::report::Daily>>,
 }
 
 /// The app's end of the engine.
@@ -368,6 +380,8 @@ impl Engine {
             resumable: Vec::new(),
             stopped: false,
             handled: 0,
+            fingers: fingers.clone(),
+            daily: None,
         };
         let (tx_snap, rx_snap) = watch::channel(snapshot.clone());
         let mut engine = Engine {
@@ -393,8 +407,16 @@ impl Engine {
         tokio::spawn(async move {
             engine.refresh_devices().await;
             engine.publish();
+            // The idle rule runs on a timer too, so a station left alone locks on time.
+            let mut idle_check = tokio::time::interval(Duration::from_secs(5));
+            idle_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
+                    _ = idle_check.tick() => {
+                        if !engine.check_idle() {
+                            continue;
+                        }
+                    }
                     intent = rx.recv() => match intent {
                         None | Some(Intent::Shutdown) => break,
                         Some(i) => {
@@ -427,7 +449,31 @@ impl Engine {
             _ => Login::LoggedOut,
         };
         self.snapshot.finger = self.finger_prompt();
+        if !matches!(self.snapshot.login, Login::LoggedIn { .. }) {
+            // Behind a locked or logged-out screen the snapshot carries nothing personal;
+            // the enrollment waits in the engine for the officer's password.
+            self.snapshot.enrollment = None;
+            self.snapshot.preview = None;
+            self.snapshot.daily = None;
+        }
         let _ = self.tx_snap.send(self.snapshot.clone());
+    }
+
+    /// True when the session has just locked (the snapshot must change).
+    fn check_idle(&mut self) -> bool {
+        let Some(v) = self.vault.as_mut() else {
+            return false;
+        };
+        if !v.is_unlocked() {
+            return false;
+        }
+        match tokio::task::block_in_place(|| v.check_idle()) {
+            Ok(locked) => locked,
+            Err(e) => {
+                self.say(Message::from_display(&e));
+                true
+            }
+        }
     }
 
     fn say(&mut self, m: Message) {
@@ -560,7 +606,15 @@ impl Engine {
             Intent::Cancel => {
                 self.cancel.store(true, Ordering::Relaxed);
             }
+            Intent::Activity => {
+                if let Some(v) = self.vault.as_mut() {
+                    if v.is_unlocked() {
+                        let _ = v.touch();
+                    }
+                }
+            }
             _ if !self.require_login() => {}
+            Intent::DailyReport(date) => self.daily_report(date),
             Intent::NewApplicant => self.new_applicant(),
             Intent::Resume(id) => self.resume(&id),
             Intent::Close => {
@@ -800,6 +854,19 @@ impl Engine {
             Intent::ScanCheckInQr if step == Step::CheckIn => self.scan_qr(),
             Intent::CheckInPaper { note } if step == Step::CheckIn => self.paper(note),
             Intent::SubmitRecord(r) if step == Step::Data => self.submit_record(*r),
+            Intent::SaveDraft(fields) if step == Step::Data => {
+                let e = self.enrollment.as_mut().expect("open");
+                // Bounded: 20 fields of at most a few hundred characters each.
+                let fields: std::collections::BTreeMap<String, String> = fields
+                    .into_iter()
+                    .take(40)
+                    .map(|(k, v)| (k.chars().take(64).collect(), v.chars().take(1000).collect()))
+                    .collect();
+                if e.draft.as_ref() != Some(&fields) {
+                    e.draft = Some(fields);
+                    self.persist("enroll.draft");
+                }
+            }
             Intent::CapturePortrait if step == Step::Portrait => self.capture_portrait(None),
             Intent::ManualPortrait { reason } if step == Step::Portrait => {
                 if reason.trim().is_empty() {
@@ -884,7 +951,7 @@ impl Engine {
             Intent::CheckInQr(_) | Intent::ScanCheckInQr | Intent::CheckInPaper { .. } => {
                 wrong_step(self, Step::CheckIn)
             }
-            Intent::SubmitRecord(_) => wrong_step(self, Step::Data),
+            Intent::SubmitRecord(_) | Intent::SaveDraft(_) => wrong_step(self, Step::Data),
             Intent::CapturePortrait | Intent::ManualPortrait { .. } => {
                 wrong_step(self, Step::Portrait)
             }
@@ -897,6 +964,20 @@ impl Engine {
             Intent::WriteCard => wrong_step(self, Step::WriteCard),
             Intent::PrintReceipt => wrong_step(self, Step::Done),
             _ => {}
+        }
+    }
+
+    fn daily_report(&mut self, date: Option<time::Date>) {
+        let date = date.unwrap_or_else(|| self.config.today());
+        let offset = self.config.offset().unwrap_or(time::UtcOffset::UTC);
+        let target = self.config.campaign_target;
+        let Some(v) = self.vault.as_mut() else { return };
+        match tokio::task::block_in_place(|| crate::report::daily(v, date, offset, target)) {
+            Ok(d) => {
+                let _ = v.audit("report.daily.view", None);
+                self.snapshot.daily = Some(Arc::new(d));
+            }
+            Err(e) => self.say(Message::from_display(&e)),
         }
     }
 

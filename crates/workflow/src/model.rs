@@ -232,6 +232,9 @@ pub struct Enrollment {
     pub created_at: i64,
     pub step: Step,
     pub checkin: Option<CheckIn>,
+    /// What was typed into the data form and not yet validated (field JSON key → text).
+    #[serde(default)]
+    pub draft: Option<std::collections::BTreeMap<String, String>>,
     pub record: Option<CitizenRecord>,
     pub portrait: Option<PortraitTaken>,
     /// ISO/IEC 19794-4 position code → what was taken.
@@ -275,6 +278,7 @@ impl Enrollment {
             created_at: now_ms / 1000,
             step: Step::CheckIn,
             checkin: None,
+            draft: None,
             record: None,
             portrait: None,
             fingers: Vec::new(),

@@ -7,17 +7,15 @@
 //! into the sensor's socket, as a person putting a finger down would.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fingerprint::feeder::Feeder;
-use fingerprint::sensor::{CancelHandle, FingerSensor, SensorEvent, SensorInfo};
-use fingerprint::{GreyImage, SensorError};
+use fingerprint::GreyImage;
 use iso19794::FingerPosition;
 use serde::Deserialize;
 
 use crate::config::StationConfig;
-use crate::devices::{Devices, StationKeys};
+use crate::devices::{Devices, FingerSource, StationKeys};
 use crate::engine::{Engine, Handle, Intent, Login, Message, Snapshot};
 use crate::model::Step;
 
@@ -147,43 +145,6 @@ impl Scenario {
     }
 }
 
-/// The libfprint sensor with the applicant's finger: on "place the finger" the next image
-/// goes into the virtual_image socket.
-struct FeedingSensor {
-    inner: Box<dyn FingerSensor>,
-    socket: PathBuf,
-    next: Arc<Mutex<Option<GreyImage>>>,
-}
-
-impl FingerSensor for FeedingSensor {
-    fn info(&self) -> &SensorInfo {
-        self.inner.info()
-    }
-    fn capture(
-        &mut self,
-        timeout: Duration,
-        cancel: &CancelHandle,
-        events: &mut dyn FnMut(SensorEvent),
-    ) -> Result<GreyImage, SensorError> {
-        let next = self.next.clone();
-        let socket = self.socket.clone();
-        let mut fed = false;
-        let mut feed = |ev: SensorEvent| {
-            if matches!(ev, SensorEvent::PlaceFinger) && !fed {
-                let image = next.lock().ok().and_then(|mut g| g.take());
-                if let Some(image) = image {
-                    // The socket is there once libfprint opened the device.
-                    if let Ok(mut f) = Feeder::connect(&socket, Duration::from_secs(5)) {
-                        fed = f.image(&image).is_ok();
-                    }
-                }
-            }
-            events(ev);
-        };
-        self.inner.capture(timeout, cancel, &mut feed)
-    }
-}
-
 /// Who runs the scenario, in which vault.
 pub struct Officer<'a> {
     pub vault: PathBuf,
@@ -222,16 +183,12 @@ pub async fn run(
                 as Box<dyn camera::Camera>,
         )
     });
-    let next: Arc<Mutex<Option<GreyImage>>> = Arc::new(Mutex::new(None));
-    let (n2, s2) = (next.clone(), socket.clone());
-    devices.open_sensor = Box::new(move |timeout| {
-        let inner = fingerprint::libfprint::service().open_first(timeout)?;
-        Ok(Box::new(FeedingSensor {
-            inner: Box::new(inner),
-            socket: s2.clone(),
-            next: n2.clone(),
-        }) as Box<dyn FingerSensor>)
-    });
+    // The applicant's fingers, put on libfprint's virtual sensor when it asks.
+    let source = scenario.clone();
+    devices.virtual_applicant = Some((
+        Arc::new(move |p: FingerPosition| source.finger_image(p).ok()) as FingerSource,
+        socket.clone(),
+    ));
     let fingers = config.finger_codes().map_err(ScenarioError::Setup)?;
     let h = Engine::start(
         config,
@@ -390,10 +347,8 @@ pub async fn run(
                     );
                     continue;
                 }
-                let image = scenario.finger_image(pos).map_err(ScenarioError::Setup)?;
-                if let Ok(mut g) = next.lock() {
-                    *g = Some(image);
-                }
+                // Refuse a scenario whose image is unreadable before the sensor waits for it.
+                scenario.finger_image(pos).map_err(ScenarioError::Setup)?;
                 go!(
                     &format!("finger {}", pos.slug()),
                     Intent::CaptureFinger,
