@@ -173,9 +173,8 @@ pub fn personalize(a: PersonalizeArgs) -> Result<u8, Failure> {
     let doc = chip::build(&record, &bio, &profile, &signer, now)
         .map_err(|e| Failure::input(e.to_string()))?;
     let trust = chip::ReadOptions {
-        csca: vec![csca],
         now,
-        biometrics: true,
+        ..chip::ReadOptions::new(vec![csca])
     };
     let mut card = connect(&a.reader, a.wait)?;
     let started = Instant::now();
