@@ -65,9 +65,7 @@ pub struct PersonalizeArgs {
 }
 
 /// Finger images DIR/<position>.png (lossless, 500 ppi) for the positions the profile stores,
-/// as ISO/IEC 19794-4 records with their quality score. When the PNGs do not fit the
-/// profile's DG3 size they go on the chip as JPEG 2000 (19794-4 compression 4, as passports
-/// carry them), each fitted to its share of DG3.
+/// fitted into DG3 by [`workflow::dg3::records_for_dg3`].
 fn load_fingers(dir: &Path, profile: &profiles::Profile) -> Result<Vec<FingerRecord>, Failure> {
     let mut prints = Vec::new();
     for &code in &profile.fingers_on_chip {
@@ -83,40 +81,9 @@ fn load_fingers(dir: &Path, profile: &profiles::Profile) -> Result<Vec<FingerRec
                 path.display()
             ))
         })?;
-        let image = fingerprint::GreyImage::from_png(&png)
-            .map_err(|e| Failure::input(format!("{}: {} / {e}", path.display(), e.message_vi())))?;
-        let quality = fingerprint::quality::assess(&image).score;
-        prints.push((pos, quality, png, image));
+        prints.push((pos, png));
     }
-    let n = prints.len().max(1);
-    let dg3_size = profile.file("DG3").map_or(0, |f| f.max_size);
-    // DG3 and biometric template headers take about 100 bytes per finger and 16 in all.
-    let share = dg3_size.saturating_sub(16) / n;
-    let budget = share.saturating_sub(100);
-    let png_total: usize = prints.iter().map(|(_, _, png, _)| png.len() + 100).sum();
-    let mut out = Vec::new();
-    for (pos, quality, png, image) in prints {
-        let named = |e: &dyn std::fmt::Display| {
-            Failure::input(format!("{} / {}: {e}", pos.name_vi(), pos.name_en()))
-        };
-        let record = if png_total + 16 <= dg3_size {
-            FingerRecord::from_png(pos, quality, png).map_err(|e| named(&e))?
-        } else {
-            let j2k = fingerprint::jp2::encode(&image, budget).map_err(|e| named(&e))?;
-            let dims = |v: u32| u16::try_from(v).map_err(|_| named(&"image too large"));
-            FingerRecord::from_jpeg2000(
-                pos,
-                quality,
-                j2k,
-                dims(image.width())?,
-                dims(image.height())?,
-                (image.ppi(), image.ppi()),
-            )
-            .map_err(|e| named(&e))?
-        };
-        out.push(record);
-    }
-    Ok(out)
+    workflow::dg3::records_for_dg3(profile, &prints).map_err(|e| Failure::input(e.to_string()))
 }
 
 /// The eye centres in the portrait, for DG2's ISO/IEC 19794-5 feature points, found by the

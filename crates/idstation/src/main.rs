@@ -5,8 +5,10 @@
 //! no CSCA given).
 
 mod card;
+mod enroll;
 mod keys;
 mod record;
+mod report;
 mod session;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +52,32 @@ enum Command {
     /// The information sheet and receipt: render to PDF, print through CUPS.
     #[command(subcommand)]
     Sheet(sheet::cli::SheetCommand),
+    /// Plays one applicant end to end through the station's workflow engine (headless):
+    /// check-in, data, portrait, ten prints, sheet, signature, card, receipt; prints each
+    /// step's result and timing. Exit 0 when the scenario reached its end (done, or the
+    /// abort it asked for).
+    Enroll {
+        /// The scenario file (TOML): record, camera frames, fingers, check-in.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// The station file (TOML): station id, reader, printer, keys.
+        #[arg(long, env = "IDSTATION_STATION")]
+        station: PathBuf,
+        #[command(flatten)]
+        login: session::VaultLogin,
+        /// Continue the most recent interrupted enrollment (after a crash or a kill) from
+        /// the step it stood at, instead of starting a new applicant.
+        #[arg(long)]
+        resume: bool,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reports from the vault: the station's day.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// The station vault: first-run set-up and officer accounts.
     Vault {
         #[command(subcommand)]
@@ -59,6 +87,25 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Per station and officer: received, completed, cards issued, aborted with reasons,
+    /// average time per step; campaign progress (PDF with charts, or CSV).
+    Daily {
+        /// The day, YYYY-MM-DD (the station's local date).
+        #[arg(long)]
+        date: String,
+        /// FILE.pdf or FILE.csv.
+        #[arg(long)]
+        out: PathBuf,
+        /// The station file (name, time zone, campaign target).
+        #[arg(long, env = "IDSTATION_STATION")]
+        station: PathBuf,
+        #[command(flatten)]
+        login: session::VaultLogin,
     },
 }
 
@@ -293,6 +340,21 @@ fn main() -> ExitCode {
             },
             message: e.to_string(),
         }),
+        Command::Enroll {
+            scenario,
+            station,
+            login,
+            resume,
+            json,
+        } => enroll::run(&scenario, &station, &login, resume, json),
+        Command::Report { command } => match command {
+            ReportCommand::Daily {
+                date,
+                out,
+                station,
+                login,
+            } => report::daily(&date, &out, &station, &login),
+        },
         Command::Vault { command } => match command {
             VaultCommand::Init { vault, supervisor } => session::init(&vault, &supervisor),
             VaultCommand::AddOfficer {

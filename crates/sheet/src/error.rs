@@ -30,6 +30,8 @@ pub enum SheetError {
     NoApplicationNumber,
     /// The font could not be subset for embedding.
     FontEmbedding(String),
+    /// A report table longer than [`crate::report::MAX_TABLE_ROWS`].
+    TableTooLong { rows: usize },
 }
 
 impl SheetError {
@@ -67,6 +69,7 @@ impl SheetError {
             SheetError::QrCode(d) => format!("không tạo được mã QR cho số hồ sơ: {d}"),
             SheetError::NoApplicationNumber => "chưa có số hồ sơ".to_string(),
             SheetError::FontEmbedding(d) => format!("không nhúng được phông chữ vào PDF: {d}"),
+            SheetError::TableTooLong { rows } => format!("bảng báo cáo quá dài ({rows} dòng)"),
         }
     }
 
@@ -102,6 +105,7 @@ impl SheetError {
             }
             SheetError::NoApplicationNumber => "no application number".to_string(),
             SheetError::FontEmbedding(d) => format!("cannot embed the font in the PDF: {d}"),
+            SheetError::TableTooLong { rows } => format!("the report table is too long ({rows} rows)"),
         }
     }
 }

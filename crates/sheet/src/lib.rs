@@ -8,6 +8,8 @@
 //!   be extracted with its diacritics — also from the copy a CUPS PDF printer makes.
 //! - [`render_receipt`]: the A6 slip with the application number, QR code and the date to
 //!   collect the card.
+//! - [`render_report`]: A4 reports (tables, bar charts, progress bars) for the station's and
+//!   the checkpoint's daily reports.
 //! - [`Printer`] / [`CupsPrinter`]: printing the sheet or slip through CUPS (IPP), following the job
 //!   until it completed, with clear errors for stopped, rejecting and missing printers.
 //! - [`SignatureStep`]: the officer confirms the applicant signed; an optional photo of
@@ -22,6 +24,7 @@ mod layout;
 mod pdf;
 mod printer;
 mod receipt;
+pub mod report;
 mod sfnt;
 mod sheet;
 mod signature;
@@ -33,6 +36,7 @@ pub use printer::{
     CupsPrinter, JobEnd, PrintError, PrintJob, Printed, Printer, PrinterState, PrinterStatus,
 };
 pub use receipt::{render_receipt, ReceiptSlip};
+pub use report::{render_report, Report, Section};
 pub use sheet::{render_sheet, Application, InfoSheet};
 pub use signature::{SignatureError, SignatureState, SignatureStep, SignedSheet, MAX_PHOTO_BYTES};
 

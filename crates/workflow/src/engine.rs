@@ -1,0 +1,1332 @@
+//! The engine: one task on tokio that owns the vault, the enrollment in progress and the
+//! device work. The station app and the headless scenario runner both talk to it the same
+//! way: they send [`Intent`]s and render the latest [`Snapshot`].
+//!
+//! Device calls (camera, sensor, printer, card) block, so each runs on tokio's blocking pool
+//! with a cancel flag; while one runs the engine still answers (cancel, abort, snapshots),
+//! and the UI thread never waits on a device. Every change to the enrollment is written to
+//! the vault (one SQLite transaction, encrypted) before the snapshot shows it, so what the
+//! officer saw done survives a crash or a pulled power cable.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use accounts::{Policy, SystemClock};
+use citizen::CitizenRecord;
+use iso19794::FingerPosition;
+use tokio::sync::{mpsc, watch};
+use vault::{RecordStatus, Vault};
+
+use crate::config::StationConfig;
+use crate::devices::{Devices, StationKeys};
+use crate::model::{
+    CardWritten, CheckIn, Enrollment, FingerTaken, PortraitTaken, PrintedSheet, Step,
+};
+
+/// A short message for the officer in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub vi: String,
+    pub en: String,
+    pub error: bool,
+}
+
+impl Message {
+    pub fn info(vi: impl Into<String>, en: impl Into<String>) -> Message {
+        Message {
+            vi: vi.into(),
+            en: en.into(),
+            error: false,
+        }
+    }
+    pub fn error(vi: impl Into<String>, en: impl Into<String>) -> Message {
+        Message {
+            vi: vi.into(),
+            en: en.into(),
+            error: true,
+        }
+    }
+    fn from_display(e: &dyn std::fmt::Display) -> Message {
+        // Errors of the device crates print "<vi> / <en>".
+        let s = e.to_string();
+        match s.split_once(" / ") {
+            Some((vi, en)) => Message::error(vi, en),
+            None => Message::error(s.clone(), s),
+        }
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} / {}", self.vi, self.en)
+    }
+}
+
+/// What the officer (or a scenario) asks for.
+#[derive(Debug, Clone)]
+pub enum Intent {
+    /// First run: create the vault with its supervisor.
+    FirstRun {
+        supervisor: String,
+        password: String,
+    },
+    Login {
+        name: String,
+        password: String,
+    },
+    /// Re-enter the password after the idle lock.
+    Unlock {
+        password: String,
+    },
+    Logout,
+    /// A new applicant: a queue number and the check-in step.
+    NewApplicant,
+    /// Continue an interrupted enrollment.
+    Resume(String),
+    /// The health-declaration QR code as text (typed, or from a hand scanner).
+    CheckInQr(String),
+    /// Read the health-declaration QR code from the camera.
+    ScanCheckInQr,
+    /// No smartphone: record the paper declaration; the camera photographs the form.
+    CheckInPaper {
+        note: String,
+    },
+    /// The 20 fields; validated, and refused with every problem listed.
+    SubmitRecord(Box<CitizenRecord>),
+    /// Start the camera and take the portrait when the checks pass.
+    CapturePortrait,
+    /// Take the current frame although a check fails, with the reason.
+    ManualPortrait {
+        reason: String,
+    },
+    /// Capture the current finger from the sensor.
+    CaptureFinger,
+    /// After the allowed attempts, accept the best capture of the current finger.
+    AcceptLowQuality,
+    /// The current finger cannot be taken.
+    FingerException {
+        kind: String,
+        reason: String,
+    },
+    /// Print the information sheet.
+    Print,
+    /// The applicant signed the printed sheet.
+    ConfirmSigned,
+    /// The applicant found a mistake on the sheet: back to the data, reprint needed.
+    Correction,
+    /// Write, lock, read back and verify the card in the reader.
+    WriteCard,
+    /// Print the receipt slip (when the card is done).
+    PrintReceipt,
+    Next,
+    Back,
+    Abort {
+        reason: String,
+    },
+    /// Stop the device work under way.
+    Cancel,
+    /// Leave a finished enrollment (done or aborted) and return to the queue.
+    Close,
+    /// Ask for a fresh snapshot of devices and the resumable list.
+    Refresh,
+    Shutdown,
+}
+
+/// Who is at the station.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    /// No vault yet: the first-run set-up creates it with a supervisor.
+    FirstRun,
+    LoggedOut,
+    /// Idle-locked: the officer's password unlocks it again.
+    Locked {
+        officer: String,
+    },
+    LoggedIn {
+        officer: String,
+    },
+}
+
+/// Device work under way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Busy {
+    pub what: Message,
+    /// 0.0–1.0 when known.
+    pub progress: Option<f32>,
+}
+
+/// The last camera frame and its checks, for the live preview.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Arc<Vec<u8>>,
+    /// (check, passed, measured, instruction vi, instruction en)
+    pub checks: Vec<PreviewCheck>,
+    pub run: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct PreviewCheck {
+    pub name_vi: String,
+    pub name_en: String,
+    pub passed: bool,
+    pub instruction: Option<Message>,
+}
+
+/// The current finger's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FingerPrompt {
+    pub position: u8,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub last_quality: Option<u8>,
+    pub threshold: u8,
+    /// After the allowed attempts, the officer decides.
+    pub officer_decision: bool,
+    pub guidance: Message,
+}
+
+/// A device and what the officer should do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceState {
+    pub name: Message,
+    pub ok: bool,
+    pub detail: Message,
+}
+
+/// A resumable enrollment (no personal data: id and step only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumable {
+    pub id: String,
+    pub step: Step,
+    /// Last change (Unix seconds).
+    pub updated_at: i64,
+}
+
+/// Everything the app shows, replaced as a whole on each change.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub seq: u64,
+    pub login: Login,
+    pub enrollment: Option<Arc<Enrollment>>,
+    pub busy: Option<Busy>,
+    pub message: Option<Message>,
+    /// Problems with the submitted data, field by field (JSON key, vi, en).
+    pub validation: Vec<(String, String, String)>,
+    pub preview: Option<Preview>,
+    pub finger: Option<FingerPrompt>,
+    pub devices: Vec<DeviceState>,
+    pub resumable: Vec<Resumable>,
+    /// Set once the engine has stopped.
+    pub stopped: bool,
+    /// Intents handled so far (a script waits for its intent by this count).
+    pub handled: u64,
+}
+
+/// The app's end of the engine.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::UnboundedSender<Intent>,
+    snapshots: watch::Receiver<Snapshot>,
+    sent: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Handle {
+    /// Sends an intent (never blocks). Returns its number: the intent is handled once
+    /// `Snapshot::handled` reaches it.
+    pub fn send(&self, intent: Intent) -> u64 {
+        let n = self.sent.fetch_add(1, Ordering::SeqCst) + 1;
+        let _ = self.tx.send(intent);
+        n
+    }
+
+    /// Sends an intent and waits until it is handled and no device work is under way.
+    pub async fn run(&self, intent: Intent, timeout: Duration) -> Option<Snapshot> {
+        let n = self.send(intent);
+        self.wait_for(timeout, |s| s.handled >= n && s.busy.is_none())
+            .await
+    }
+    /// The latest snapshot (never blocks).
+    pub fn snapshot(&self) -> Snapshot {
+        self.snapshots.borrow().clone()
+    }
+    /// A receiver to await changes on.
+    pub fn watch(&self) -> watch::Receiver<Snapshot> {
+        self.snapshots.clone()
+    }
+    /// Waits (async) until `pred` holds for a snapshot, or the timeout passes.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        mut pred: impl FnMut(&Snapshot) -> bool,
+    ) -> Option<Snapshot> {
+        let mut rx = self.snapshots.clone();
+        let fut = async {
+            loop {
+                {
+                    let s = rx.borrow_and_update();
+                    if pred(&s) {
+                        return Some(s.clone());
+                    }
+                    if s.stopped {
+                        return None;
+                    }
+                }
+                if rx.changed().await.is_err() {
+                    return None;
+                }
+            }
+        };
+        tokio::time::timeout(timeout, fut).await.ok().flatten()
+    }
+}
+
+/// Results of device work, sent back to the engine loop.
+enum Done {
+    Qr(Result<String, Message>),
+    Paper(Result<Vec<u8>, Message>, String),
+    Portrait(Result<PortraitTaken, Message>),
+    Finger(u8, Result<fingerprint::GreyImage, Message>),
+    Printed(Result<PrintedSheet, Message>),
+    Receipt(Result<PrintedSheet, Message>),
+    Card(Result<CardWritten, Message>),
+    Preview(Preview),
+    FingerEvent(Message),
+    Progress(f32),
+}
+
+fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}
+
+/// Per-finger capture work in memory (the best attempt so far, its minutiae for duplicate
+/// checks). What counts is persisted in the enrollment as soon as a finger is done.
+#[derive(Default)]
+struct FingerWork {
+    attempts: u32,
+    best: Option<(f32, u8, Vec<u8>)>,
+    last_quality: Option<u8>,
+    guidance: Option<Message>,
+}
+
+/// The engine. Build it with [`Engine::start`].
+pub struct Engine {
+    config: Arc<StationConfig>,
+    devices: Arc<Devices>,
+    keys: Option<Arc<StationKeys>>,
+    vault_path: std::path::PathBuf,
+    policy: Policy,
+    vault: Option<Vault<SystemClock>>,
+    officer: Option<String>,
+    enrollment: Option<Enrollment>,
+    snapshot: Snapshot,
+    tx_snap: watch::Sender<Snapshot>,
+    done_tx: mpsc::UnboundedSender<Done>,
+    cancel: Arc<AtomicBool>,
+    busy: bool,
+    finger_work: HashMap<u8, FingerWork>,
+    minutiae: HashMap<u8, Vec<fingerprint::minutiae::Minutia>>,
+    fingers: Vec<u8>,
+    portrait_manual: Option<String>,
+    card_started: Option<Instant>,
+}
+
+impl Engine {
+    /// Starts the engine on the current tokio runtime. `keys` may be `None` when the
+    /// station's signing keys are not available (the write step then says so).
+    pub fn start(
+        config: StationConfig,
+        devices: Devices,
+        keys: Option<StationKeys>,
+        vault_path: std::path::PathBuf,
+        policy: Policy,
+    ) -> Handle {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+        let fingers = config.finger_codes().unwrap_or_else(|_| (1..=10).collect());
+        let login = if vault_path.exists() {
+            Login::LoggedOut
+        } else {
+            Login::FirstRun
+        };
+        let snapshot = Snapshot {
+            seq: 0,
+            login,
+            enrollment: None,
+            busy: None,
+            message: None,
+            validation: Vec::new(),
+            preview: None,
+            finger: None,
+            devices: Vec::new(),
+            resumable: Vec::new(),
+            stopped: false,
+            handled: 0,
+        };
+        let (tx_snap, rx_snap) = watch::channel(snapshot.clone());
+        let mut engine = Engine {
+            config: Arc::new(config),
+            devices: Arc::new(devices),
+            keys: keys.map(Arc::new),
+            vault_path,
+            policy,
+            vault: None,
+            officer: None,
+            enrollment: None,
+            snapshot,
+            tx_snap,
+            done_tx,
+            cancel: Arc::new(AtomicBool::new(false)),
+            busy: false,
+            finger_work: HashMap::new(),
+            minutiae: HashMap::new(),
+            fingers,
+            portrait_manual: None,
+            card_started: None,
+        };
+        tokio::spawn(async move {
+            engine.refresh_devices().await;
+            engine.publish();
+            loop {
+                tokio::select! {
+                    intent = rx.recv() => match intent {
+                        None | Some(Intent::Shutdown) => break,
+                        Some(i) => {
+                            engine.on_intent(i).await;
+                            engine.snapshot.handled += 1;
+                        }
+                    },
+                    Some(done) = done_rx.recv() => engine.on_done(done),
+                }
+                engine.publish();
+            }
+            engine.cancel.store(true, Ordering::Relaxed);
+            engine.snapshot.stopped = true;
+            engine.publish();
+        });
+        Handle {
+            tx,
+            snapshots: rx_snap,
+            sent: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+        }
+    }
+
+    fn publish(&mut self) {
+        self.snapshot.seq += 1;
+        self.snapshot.enrollment = self.enrollment.clone().map(Arc::new);
+        self.snapshot.login = match (&self.vault, &self.officer) {
+            (None, _) if !self.vault_path.exists() => Login::FirstRun,
+            (Some(v), Some(o)) if v.is_unlocked() => Login::LoggedIn { officer: o.clone() },
+            (Some(_), Some(o)) => Login::Locked { officer: o.clone() },
+            _ => Login::LoggedOut,
+        };
+        self.snapshot.finger = self.finger_prompt();
+        let _ = self.tx_snap.send(self.snapshot.clone());
+    }
+
+    fn say(&mut self, m: Message) {
+        self.snapshot.message = Some(m);
+    }
+
+    async fn refresh_devices(&mut self) {
+        let devices = self.devices.clone();
+        let config = self.config.clone();
+        let keys = self.keys.is_some();
+        let states = tokio::task::spawn_blocking(move || devices.states(&config, keys))
+            .await
+            .unwrap_or_default();
+        self.snapshot.devices = states;
+    }
+
+    /// Writes the enrollment to the vault. A failure here is shown and the state is kept
+    /// in memory, so the officer can retry once the vault is usable again.
+    fn persist(&mut self, action: &str) -> bool {
+        let (Some(v), Some(e)) = (self.vault.as_mut(), self.enrollment.as_mut()) else {
+            return false;
+        };
+        if let Some(o) = &self.officer {
+            e.last_officer = o.clone();
+        }
+        let status = match e.step {
+            Step::Done => RecordStatus::Issued,
+            Step::Aborted => RecordStatus::Aborted,
+            Step::WriteCard | Step::PrintSign if e.signed => RecordStatus::Enrolled,
+            _ => RecordStatus::InProgress,
+        };
+        let payload = match serde_json::to_vec(e) {
+            Ok(p) => zeroize::Zeroizing::new(p),
+            Err(err) => {
+                let m = Message::error(
+                    format!("Không lưu được hồ sơ: {err}"),
+                    format!("Cannot save the record: {err}"),
+                );
+                self.say(m);
+                return false;
+            }
+        };
+        let id = e.id.clone();
+        let r = tokio::task::block_in_place(|| {
+            v.put_record(&id, status, &payload)
+                .and_then(|()| v.audit(action, Some(&id)))
+        });
+        match r {
+            Ok(()) => true,
+            Err(err) => {
+                self.say(Message::from_display(&err));
+                false
+            }
+        }
+    }
+
+    fn require_login(&mut self) -> bool {
+        match self.vault.as_ref() {
+            Some(v) if v.is_unlocked() => true,
+            _ => {
+                self.say(Message::error("Hãy đăng nhập trước", "Log in first"));
+                false
+            }
+        }
+    }
+
+    fn load_resumable(&mut self) {
+        let Some(v) = self.vault.as_mut() else { return };
+        let list = tokio::task::block_in_place(|| v.list(Some(RecordStatus::InProgress)));
+        let enrolled = tokio::task::block_in_place(|| v.list(Some(RecordStatus::Enrolled)));
+        let mut out = Vec::new();
+        for s in list.into_iter().chain(enrolled).flatten() {
+            // The step is inside the encrypted payload; read it.
+            if let Ok((_, pt)) = v.get_record(&s.id) {
+                if let Ok(e) = serde_json::from_slice::<Enrollment>(&pt) {
+                    out.push(Resumable {
+                        id: s.id,
+                        step: e.step,
+                        updated_at: s.updated_at,
+                    });
+                }
+            }
+        }
+        // Oldest first: the list's last is the most recently touched.
+        out.sort_by(|a, b| a.updated_at.cmp(&b.updated_at).then(a.id.cmp(&b.id)));
+        self.snapshot.resumable = out;
+    }
+
+    async fn on_intent(&mut self, intent: Intent) {
+        // While a device works, only cancel and abort are taken.
+        if self.busy
+            && !matches!(
+                intent,
+                Intent::Cancel | Intent::Abort { .. } | Intent::Refresh
+            )
+        {
+            self.say(Message::error(
+                "Thiết bị đang làm việc; chờ hoặc bấm Dừng",
+                "A device is working; wait or press Stop",
+            ));
+            return;
+        }
+        match intent {
+            Intent::FirstRun {
+                supervisor,
+                password,
+            } => self.first_run(&supervisor, &password),
+            Intent::Login { name, password } => self.login(&name, &password),
+            Intent::Unlock { password } => {
+                if let Some(v) = self.vault.as_mut() {
+                    match v.resume(&password) {
+                        Ok(()) => self.say(Message::info("Đã mở khóa", "Unlocked")),
+                        Err(e) => self.say(Message::from_display(&e)),
+                    }
+                }
+            }
+            Intent::Logout => {
+                if let Some(v) = self.vault.as_mut() {
+                    v.lock();
+                }
+                self.vault = None;
+                self.officer = None;
+                self.enrollment = None;
+                self.snapshot.resumable.clear();
+            }
+            Intent::Refresh => {
+                self.refresh_devices().await;
+                self.load_resumable();
+            }
+            Intent::Cancel => {
+                self.cancel.store(true, Ordering::Relaxed);
+            }
+            _ if !self.require_login() => {}
+            Intent::NewApplicant => self.new_applicant(),
+            Intent::Resume(id) => self.resume(&id),
+            Intent::Close => {
+                if self.enrollment.as_ref().is_some_and(|e| e.is_finished()) {
+                    self.enrollment = None;
+                    self.snapshot.preview = None;
+                    self.load_resumable();
+                } else {
+                    self.say(Message::error(
+                        "Hồ sơ chưa xong; hoàn tất hoặc hủy có lý do",
+                        "The enrollment is not finished; complete it or abort with a reason",
+                    ));
+                }
+            }
+            other => self.on_step_intent(other),
+        }
+    }
+
+    fn first_run(&mut self, supervisor: &str, password: &str) {
+        if self.vault_path.exists() {
+            self.say(Message::error(
+                "Trạm đã được thiết lập",
+                "The station is already set up",
+            ));
+            return;
+        }
+        match Vault::create(
+            &self.vault_path,
+            supervisor,
+            password,
+            SystemClock,
+            self.policy,
+        ) {
+            Ok(v) => {
+                self.vault = Some(v);
+                self.officer = Some(supervisor.to_string());
+                self.say(Message::info(
+                    format!("Đã tạo trạm với trưởng ca {supervisor}"),
+                    format!("Station set up with supervisor {supervisor}"),
+                ));
+            }
+            Err(e) => self.say(Message::from_display(&e)),
+        }
+    }
+
+    fn login(&mut self, name: &str, password: &str) {
+        let mut v = match self.vault.take() {
+            Some(v) => v,
+            None => match Vault::open(&self.vault_path, SystemClock, self.policy) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.say(Message::from_display(&e));
+                    return;
+                }
+            },
+        };
+        match tokio::task::block_in_place(|| v.unlock(name, password)) {
+            Ok(_) => {
+                self.vault = Some(v);
+                self.officer = Some(name.to_string());
+                self.snapshot.message = None;
+                self.load_resumable();
+            }
+            Err(e) => {
+                self.vault = Some(v);
+                self.officer = None;
+                self.say(Message::from_display(&e));
+            }
+        }
+    }
+
+    /// Application number `<station>-<yyyymmdd>-<nnnn>`: the queue number is one more than
+    /// the day's highest at this station.
+    fn new_applicant(&mut self) {
+        if self.enrollment.as_ref().is_some_and(|e| !e.is_finished()) {
+            self.say(Message::error(
+                "Còn hồ sơ đang làm; hoàn tất hoặc hủy trước",
+                "An enrollment is open; finish or abort it first",
+            ));
+            return;
+        }
+        let Some(v) = self.vault.as_mut() else { return };
+        let today = self.config.today();
+        let prefix = format!(
+            "{}-{:04}{:02}{:02}-",
+            self.config.station_id,
+            today.year(),
+            u8::from(today.month()),
+            today.day()
+        );
+        let next = match v.list(None) {
+            Ok(list) => {
+                list.iter()
+                    .filter_map(|s| s.id.strip_prefix(&prefix)?.parse::<u32>().ok())
+                    .max()
+                    .unwrap_or(0)
+                    + 1
+            }
+            Err(e) => {
+                self.say(Message::from_display(&e));
+                return;
+            }
+        };
+        let officer = self.officer.clone().unwrap_or_default();
+        let e = Enrollment::new(
+            format!("{prefix}{next:04}"),
+            next,
+            &self.config.station_id,
+            &officer,
+            now_ms(),
+        );
+        self.enrollment = Some(e);
+        self.reset_step_state();
+        if self.persist("enroll.start") {
+            self.say(Message::info(
+                format!("Số thứ tự {next}"),
+                format!("Queue number {next}"),
+            ));
+        }
+    }
+
+    fn resume(&mut self, id: &str) {
+        let Some(v) = self.vault.as_mut() else { return };
+        match v.get_record(id) {
+            Ok((_, pt)) => match serde_json::from_slice::<Enrollment>(&pt) {
+                Ok(e) if !e.is_finished() => {
+                    self.enrollment = Some(e);
+                    self.reset_step_state();
+                    if let Some(e) = &self.enrollment {
+                        // Minutiae of the fingers already taken, for the duplicate check.
+                        for (code, f) in &e.fingers {
+                            if let Some(img) = f
+                                .png()
+                                .and_then(|p| fingerprint::GreyImage::from_png(p).ok())
+                            {
+                                self.minutiae
+                                    .insert(*code, fingerprint::quality::assess(&img).minutiae);
+                            }
+                        }
+                    }
+                    self.persist("enroll.resume");
+                    self.say(Message::info("Tiếp tục hồ sơ", "Enrollment resumed"));
+                }
+                Ok(_) => self.say(Message::error(
+                    "Hồ sơ đã kết thúc",
+                    "This enrollment is finished",
+                )),
+                Err(_) => self.say(Message::error(
+                    "Hồ sơ hỏng, không đọc được",
+                    "The record is damaged and cannot be read",
+                )),
+            },
+            Err(e) => self.say(Message::from_display(&e)),
+        }
+    }
+
+    fn reset_step_state(&mut self) {
+        self.finger_work.clear();
+        self.minutiae.clear();
+        self.snapshot.preview = None;
+        self.snapshot.validation.clear();
+        self.snapshot.message = None;
+        self.portrait_manual = None;
+    }
+
+    fn current_finger(&self) -> Option<u8> {
+        let e = self.enrollment.as_ref()?;
+        if e.step != Step::Fingerprints {
+            return None;
+        }
+        self.fingers
+            .iter()
+            .copied()
+            .find(|c| e.finger(*c).is_none())
+    }
+
+    fn threshold(&self, code: u8) -> u8 {
+        FingerPosition::from_code(code)
+            .map(|p| fingerprint::quality::Thresholds::default().for_finger(p))
+            .unwrap_or(40)
+    }
+
+    fn finger_prompt(&self) -> Option<FingerPrompt> {
+        let code = self.current_finger()?;
+        let pos = FingerPosition::from_code(code)?;
+        let w = self.finger_work.get(&code);
+        let attempts = w.map_or(0, |w| w.attempts);
+        let max = self.config.finger_attempts;
+        Some(FingerPrompt {
+            position: code,
+            attempts,
+            max_attempts: max,
+            last_quality: w.and_then(|w| w.last_quality),
+            threshold: self.threshold(code),
+            officer_decision: attempts >= max,
+            guidance: w.and_then(|w| w.guidance.clone()).unwrap_or_else(|| {
+                Message::info(
+                    format!("Đặt {} lên cảm biến", pos.name_vi().to_lowercase()),
+                    format!("Place the {} on the sensor", pos.name_en()),
+                )
+            }),
+        })
+    }
+
+    fn start_work(&mut self, what: Message) -> Arc<AtomicBool> {
+        self.busy = true;
+        self.cancel = Arc::new(AtomicBool::new(false));
+        self.snapshot.busy = Some(Busy {
+            what,
+            progress: None,
+        });
+        self.snapshot.message = None;
+        self.cancel.clone()
+    }
+
+    fn end_work(&mut self) {
+        self.busy = false;
+        self.snapshot.busy = None;
+    }
+
+    fn on_step_intent(&mut self, intent: Intent) {
+        let Some(step) = self.enrollment.as_ref().map(|e| e.step) else {
+            self.say(Message::error(
+                "Chưa có hồ sơ; bấm Công dân mới",
+                "No enrollment open; press New applicant",
+            ));
+            return;
+        };
+        let wrong_step = |s: &mut Self, want: Step| {
+            s.say(Message::error(
+                format!("Chỉ làm được ở bước {}", want.label_vi()),
+                format!("Only at the {} step", want.label_en()),
+            ));
+        };
+        match intent {
+            Intent::CheckInQr(code) if step == Step::CheckIn => self.checked_in_qr(code),
+            Intent::ScanCheckInQr if step == Step::CheckIn => self.scan_qr(),
+            Intent::CheckInPaper { note } if step == Step::CheckIn => self.paper(note),
+            Intent::SubmitRecord(r) if step == Step::Data => self.submit_record(*r),
+            Intent::CapturePortrait if step == Step::Portrait => self.capture_portrait(None),
+            Intent::ManualPortrait { reason } if step == Step::Portrait => {
+                if reason.trim().is_empty() {
+                    self.say(Message::error(
+                        "Chụp thủ công cần ghi lý do",
+                        "A manual capture needs a reason",
+                    ));
+                } else {
+                    self.capture_portrait(Some(reason));
+                }
+            }
+            Intent::CaptureFinger if step == Step::Fingerprints => self.capture_finger(),
+            Intent::AcceptLowQuality if step == Step::Fingerprints => self.accept_low_quality(),
+            Intent::FingerException { kind, reason } if step == Step::Fingerprints => {
+                self.finger_exception(kind, reason)
+            }
+            Intent::Print if step == Step::PrintSign => self.print(),
+            Intent::ConfirmSigned if step == Step::PrintSign => {
+                let e = self.enrollment.as_mut().expect("open");
+                if e.printed.is_none() {
+                    self.say(Message::error(
+                        "In phiếu trước khi ký",
+                        "Print the sheet before it is signed",
+                    ));
+                } else {
+                    e.signed = true;
+                    if self.persist("enroll.signed") {
+                        self.say(Message::info(
+                            "Đã xác nhận công dân ký phiếu",
+                            "The applicant's signature is confirmed",
+                        ));
+                    }
+                }
+            }
+            Intent::Correction if step == Step::PrintSign => {
+                let e = self.enrollment.as_mut().expect("open");
+                let now = now_ms();
+                if let Err(m) = e.correction(now) {
+                    self.say(Message::error(m.vi, m.en));
+                } else {
+                    self.persist("enroll.correction");
+                }
+            }
+            Intent::WriteCard if step == Step::WriteCard => self.write_card(),
+            Intent::PrintReceipt if step == Step::Done => self.print_receipt(),
+            Intent::Next => {
+                let fingers = self.fingers.clone();
+                let e = self.enrollment.as_mut().expect("open");
+                match e.advance(&fingers, now_ms()) {
+                    Ok(s) => {
+                        self.snapshot.message = None;
+                        self.snapshot.preview = None;
+                        let action = format!("enroll.step.{}", s.slug());
+                        self.persist(&action);
+                    }
+                    Err(m) => self.say(Message::error(m.vi, m.en)),
+                }
+            }
+            Intent::Back => {
+                let e = self.enrollment.as_mut().expect("open");
+                match e.back(now_ms()) {
+                    Ok(s) => {
+                        self.snapshot.message = None;
+                        let action = format!("enroll.back.{}", s.slug());
+                        self.persist(&action);
+                    }
+                    Err(m) => self.say(Message::error(m.vi, m.en)),
+                }
+            }
+            Intent::Abort { reason } => {
+                self.cancel.store(true, Ordering::Relaxed);
+                let e = self.enrollment.as_mut().expect("open");
+                match e.abort(&reason, now_ms()) {
+                    Ok(()) => {
+                        self.end_work();
+                        self.persist("enroll.abort");
+                        self.say(Message::info("Đã hủy hồ sơ", "Enrollment aborted"));
+                    }
+                    Err(m) => self.say(Message::error(m.vi, m.en)),
+                }
+            }
+            Intent::CheckInQr(_) | Intent::ScanCheckInQr | Intent::CheckInPaper { .. } => {
+                wrong_step(self, Step::CheckIn)
+            }
+            Intent::SubmitRecord(_) => wrong_step(self, Step::Data),
+            Intent::CapturePortrait | Intent::ManualPortrait { .. } => {
+                wrong_step(self, Step::Portrait)
+            }
+            Intent::CaptureFinger | Intent::AcceptLowQuality | Intent::FingerException { .. } => {
+                wrong_step(self, Step::Fingerprints)
+            }
+            Intent::Print | Intent::ConfirmSigned | Intent::Correction => {
+                wrong_step(self, Step::PrintSign)
+            }
+            Intent::WriteCard => wrong_step(self, Step::WriteCard),
+            Intent::PrintReceipt => wrong_step(self, Step::Done),
+            _ => {}
+        }
+    }
+
+    fn checked_in_qr(&mut self, code: String) {
+        let code = code.trim().to_string();
+        if code.is_empty() || code.len() > 4096 {
+            self.say(Message::error(
+                "Mã QR trống hoặc quá dài",
+                "The QR code is empty or too long",
+            ));
+            return;
+        }
+        let e = self.enrollment.as_mut().expect("open");
+        e.checkin = Some(CheckIn::Qr {
+            code,
+            at: now_ms() / 1000,
+        });
+        self.persist("enroll.checkin.qr");
+        self.say(Message::info(
+            "Đã ghi nhận mã QR khai báo y tế",
+            "Health-declaration QR code recorded",
+        ));
+    }
+
+    fn scan_qr(&mut self) {
+        let cancel = self.start_work(Message::info(
+            "Đưa mã QR trước camera",
+            "Hold the QR code in front of the camera",
+        ));
+        let devices = self.devices.clone();
+        let spec = self.config.camera.clone();
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = devices.scan_qr(&spec, &cancel, Duration::from_secs(30));
+            let _ = tx.send(Done::Qr(r));
+        });
+    }
+
+    fn paper(&mut self, note: String) {
+        if note.trim().is_empty() {
+            self.say(Message::error(
+                "Ghi nội dung tờ khai giấy",
+                "Write down the paper declaration",
+            ));
+            return;
+        }
+        let cancel = self.start_work(Message::info(
+            "Đặt tờ khai trước camera",
+            "Hold the paper form in front of the camera",
+        ));
+        let devices = self.devices.clone();
+        let spec = self.config.camera.clone();
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = devices.photograph(&spec, &cancel);
+            let _ = tx.send(Done::Paper(r, note));
+        });
+    }
+
+    fn submit_record(&mut self, record: CitizenRecord) {
+        let policy = match profiles::Profile::load(&self.config.profile)
+            .map_err(|e| Message::from_display(&e))
+            .and_then(|p| crate::devices::policy_for(&p))
+        {
+            Ok(p) => p,
+            Err(m) => {
+                self.say(m);
+                return;
+            }
+        };
+        let record = record.normalized();
+        let today = self.config.today();
+        match citizen::validate(&record, &policy, today) {
+            Ok(()) => {
+                self.snapshot.validation.clear();
+                let e = self.enrollment.as_mut().expect("open");
+                if e.record.as_ref() != Some(&record) {
+                    e.data_changed();
+                }
+                e.record = Some(record);
+                self.persist("enroll.data");
+                self.say(Message::info("Thông tin hợp lệ", "The data is valid"));
+            }
+            Err(errs) => {
+                self.snapshot.validation = errs
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.field.json_key().to_string(),
+                            format!("{}: {}", e.field.label_vi(), e.problem.message_vi()),
+                            format!("{}: {}", e.field.label_en(), e.problem.message_en()),
+                        )
+                    })
+                    .collect();
+                self.say(Message::error(
+                    format!("{} mục cần sửa", errs.len()),
+                    format!("{} fields to correct", errs.len()),
+                ));
+            }
+        }
+    }
+
+    fn capture_portrait(&mut self, manual: Option<String>) {
+        let cancel = self.start_work(Message::info(
+            "Nhìn thẳng vào camera, bỏ khẩu trang",
+            "Look straight at the camera, mask off",
+        ));
+        self.portrait_manual = manual.clone();
+        let devices = self.devices.clone();
+        let config = self.config.clone();
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let tx2 = tx.clone();
+            let r = devices.portrait(&config, manual, &cancel, move |p| {
+                let _ = tx2.send(Done::Preview(p));
+            });
+            let _ = tx.send(Done::Portrait(r));
+        });
+    }
+
+    fn capture_finger(&mut self) {
+        let Some(code) = self.current_finger() else {
+            self.say(Message::info("Đã lấy đủ vân tay", "All fingers are taken"));
+            return;
+        };
+        let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
+        let cancel = self.start_work(Message::info(
+            format!("Đặt {} lên cảm biến", pos.name_vi().to_lowercase()),
+            format!("Place the {} on the sensor", pos.name_en()),
+        ));
+        let devices = self.devices.clone();
+        let timeout = Duration::from_secs(self.config.finger_timeout_secs);
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let tx2 = tx.clone();
+            let r = devices.capture_finger(pos, timeout, &cancel, move |m| {
+                let _ = tx2.send(Done::FingerEvent(m));
+            });
+            let _ = tx.send(Done::Finger(code, r));
+        });
+    }
+
+    fn on_finger(&mut self, code: u8, image: fingerprint::GreyImage) {
+        let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
+        let a = fingerprint::quality::assess(&image);
+        // The same finger presented for two positions is caught before it is kept.
+        if let Some((other, _)) = self.minutiae.iter().find(|(c, m)| {
+            **c != code && fingerprint::matching::compare(&a.minutiae, m).same_finger()
+        }) {
+            let other = FingerPosition::from_code(*other).unwrap_or(FingerPosition::Unknown);
+            let w = self.finger_work.entry(code).or_default();
+            w.guidance = Some(Message::error(
+                format!(
+                    "Đây là {} đã lấy; hãy đặt {}",
+                    other.name_vi().to_lowercase(),
+                    pos.name_vi().to_lowercase()
+                ),
+                format!(
+                    "That is the {} already taken; place the {}",
+                    other.name_en(),
+                    pos.name_en()
+                ),
+            ));
+            return;
+        }
+        let png = image.to_png();
+        let threshold = self.threshold(code);
+        let max = self.config.finger_attempts;
+        let w = self.finger_work.entry(code).or_default();
+        w.attempts += 1;
+        w.last_quality = Some(a.score);
+        if w.best.as_ref().is_none_or(|(v, _, _)| *v < a.value) {
+            w.best = Some((a.value, a.score, png.clone()));
+        }
+        if a.score >= threshold {
+            let attempts = w.attempts;
+            self.minutiae.insert(code, a.minutiae);
+            let e = self.enrollment.as_mut().expect("open");
+            e.set_finger(
+                code,
+                FingerTaken::Captured {
+                    quality: a.score,
+                    attempts,
+                    png,
+                },
+            );
+            self.finger_work.remove(&code);
+            self.persist(&format!("enroll.finger.{}", pos.slug()));
+            self.say(Message::info(
+                format!("{}: chất lượng {}", pos.name_vi(), a.score),
+                format!("{}: quality {}", pos.name_en(), a.score),
+            ));
+        } else {
+            w.guidance = Some(if w.attempts >= max {
+                Message::error(
+                    format!(
+                        "Chất lượng {} < {threshold} sau {max} lần; cán bộ quyết định: nhận ảnh tốt nhất hoặc ghi ngoại lệ",
+                        a.score
+                    ),
+                    format!(
+                        "Quality {} < {threshold} after {max} attempts; officer decides: accept the best or record an exception",
+                        a.score
+                    ),
+                )
+            } else {
+                Message::error(
+                    format!(
+                        "Chất lượng {} < {threshold}: {}; lấy lại",
+                        a.score,
+                        a.reason.message_vi()
+                    ),
+                    format!(
+                        "Quality {} < {threshold}: {}; try again",
+                        a.score,
+                        a.reason.message_en()
+                    ),
+                )
+            });
+        }
+    }
+
+    fn accept_low_quality(&mut self) {
+        let Some(code) = self.current_finger() else {
+            return;
+        };
+        let max = self.config.finger_attempts;
+        let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
+        let Some(w) = self.finger_work.get(&code) else {
+            self.say(Message::error(
+                "Chưa lấy lần nào",
+                "No capture of this finger yet",
+            ));
+            return;
+        };
+        if w.attempts < max {
+            self.say(Message::error(
+                format!("Cần thử đủ {max} lần trước"),
+                format!("Try all {max} attempts first"),
+            ));
+            return;
+        }
+        let Some((_, quality, png)) = w.best.clone() else {
+            return;
+        };
+        let attempts = w.attempts;
+        if let Ok(img) = fingerprint::GreyImage::from_png(&png) {
+            self.minutiae
+                .insert(code, fingerprint::quality::assess(&img).minutiae);
+        }
+        let e = self.enrollment.as_mut().expect("open");
+        e.set_finger(
+            code,
+            FingerTaken::AcceptedLowQuality {
+                quality,
+                attempts,
+                png,
+            },
+        );
+        self.finger_work.remove(&code);
+        self.persist(&format!("enroll.finger.low_quality.{}", pos.slug()));
+    }
+
+    fn finger_exception(&mut self, kind: String, reason: String) {
+        let Some(code) = self.current_finger() else {
+            return;
+        };
+        if reason.trim().is_empty() {
+            self.say(Message::error(
+                "Ghi lý do ngoại lệ",
+                "Give the reason for the exception",
+            ));
+            return;
+        }
+        let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
+        let e = self.enrollment.as_mut().expect("open");
+        e.set_finger(
+            code,
+            FingerTaken::Exception {
+                kind: kind.chars().take(64).collect(),
+                reason: reason.chars().take(500).collect(),
+            },
+        );
+        self.finger_work.remove(&code);
+        self.persist(&format!("enroll.finger.exception.{}", pos.slug()));
+    }
+
+    fn print(&mut self) {
+        let e = self.enrollment.clone().expect("open");
+        let cancel = self.start_work(Message::info(
+            "Đang in phiếu thu nhận thông tin",
+            "Printing the information sheet",
+        ));
+        let devices = self.devices.clone();
+        let config = self.config.clone();
+        let officer = self.officer.clone().unwrap_or_default();
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = devices.print_sheet(&config, &e, &officer, &cancel);
+            let _ = tx.send(Done::Printed(r));
+        });
+    }
+
+    fn print_receipt(&mut self) {
+        let e = self.enrollment.clone().expect("open");
+        self.start_work(Message::info(
+            "Đang in giấy hẹn",
+            "Printing the receipt slip",
+        ));
+        let devices = self.devices.clone();
+        let config = self.config.clone();
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = devices.print_receipt(&config, &e);
+            let _ = tx.send(Done::Receipt(r));
+        });
+    }
+
+    fn write_card(&mut self) {
+        let Some(keys) = self.keys.clone() else {
+            self.say(Message::error(
+                "Trạm chưa có khóa ký (idstation keys init / ds-key.p8)",
+                "The station has no signing keys (idstation keys init / ds-key.p8)",
+            ));
+            return;
+        };
+        let e = self.enrollment.clone().expect("open");
+        let cancel = self.start_work(Message::info(
+            "Đặt thẻ trắng vào đầu đọc",
+            "Put a blank card in the reader",
+        ));
+        self.card_started = Some(Instant::now());
+        let devices = self.devices.clone();
+        let config = self.config.clone();
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let tx2 = tx.clone();
+            let r = devices.write_card(&config, &keys, &e, &cancel, move |p| {
+                let _ = tx2.send(Done::Progress(p));
+            });
+            let _ = tx.send(Done::Card(r));
+        });
+    }
+
+    fn on_done(&mut self, done: Done) {
+        match done {
+            Done::Preview(p) => {
+                self.snapshot.preview = Some(p);
+                return;
+            }
+            Done::Progress(p) => {
+                if let Some(b) = self.snapshot.busy.as_mut() {
+                    b.progress = Some(p);
+                }
+                return;
+            }
+            Done::FingerEvent(m) => {
+                if let Some(b) = self.snapshot.busy.as_mut() {
+                    b.what = m;
+                }
+                return;
+            }
+            _ => {}
+        }
+        self.end_work();
+        // The enrollment may have been aborted while the device worked.
+        let open = self.enrollment.as_ref().is_some_and(|e| !e.is_finished());
+        match done {
+            Done::Qr(Ok(code)) if open => self.checked_in_qr(code),
+            Done::Paper(Ok(jpeg), note) if open => {
+                let e = self.enrollment.as_mut().expect("open");
+                e.checkin = Some(CheckIn::Paper {
+                    note: note.chars().take(2000).collect(),
+                    photo_jpeg: jpeg,
+                    at: now_ms() / 1000,
+                });
+                self.persist("enroll.checkin.paper");
+                self.say(Message::info(
+                    "Đã ghi nhận tờ khai giấy và ảnh chụp",
+                    "Paper declaration and its photo recorded",
+                ));
+            }
+            Done::Portrait(Ok(p)) if open => {
+                let e = self.enrollment.as_mut().expect("open");
+                let manual = p.manual_reason.is_some();
+                e.portrait = Some(p);
+                self.persist(if manual {
+                    "enroll.portrait.manual"
+                } else {
+                    "enroll.portrait.auto"
+                });
+                self.say(Message::info("Đã chụp ảnh chân dung", "Portrait taken"));
+            }
+            Done::Finger(code, Ok(img)) if open => self.on_finger(code, img),
+            Done::Printed(Ok(p)) if open => {
+                let e = self.enrollment.as_mut().expect("open");
+                e.printed = Some(p);
+                e.signed = false;
+                self.persist("enroll.printed");
+                self.say(Message::info(
+                    "Đã in; mời công dân kiểm tra và ký",
+                    "Printed; the applicant checks and signs it",
+                ));
+            }
+            Done::Card(Ok(c)) if open => {
+                let e = self.enrollment.as_mut().expect("open");
+                let doc = c.document_number.clone();
+                e.card = Some(c);
+                let now = now_ms();
+                let _ = e.advance(&[], now);
+                self.persist("enroll.card.issued");
+                self.say(Message::info(
+                    format!("THẺ ĐÃ CẤP VÀ KIỂM TRA HỢP LỆ ({doc})"),
+                    format!("CARD ISSUED AND VERIFIED ({doc})"),
+                ));
+            }
+            Done::Receipt(Ok(p)) => {
+                if let Some(e) = self.enrollment.as_mut() {
+                    e.receipt = Some(p);
+                }
+                self.persist("enroll.receipt");
+                self.say(Message::info(
+                    "Đã in giấy hẹn trả thẻ",
+                    "Receipt slip printed",
+                ));
+            }
+            Done::Receipt(Err(m))
+            | Done::Qr(Err(m))
+            | Done::Paper(Err(m), _)
+            | Done::Portrait(Err(m))
+            | Done::Finger(_, Err(m))
+            | Done::Printed(Err(m))
+            | Done::Card(Err(m)) => self.say(m),
+            _ => {}
+        }
+    }
+}
