@@ -39,7 +39,7 @@ fn resolve_reader(wanted: &str) -> Result<String, Failure> {
     }
 }
 
-fn connect(reader: &str, wait: u64) -> Result<PcscCard, Failure> {
+pub(crate) fn connect(reader: &str, wait: u64) -> Result<PcscCard, Failure> {
     let name = resolve_reader(reader)?;
     cardreader::wait_for_card(&name, Duration::from_secs(wait)).map_err(|e| match e {
         TransportError::WaitTimeout => Failure::device(format!(
