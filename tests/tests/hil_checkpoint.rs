@@ -374,6 +374,20 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
     expected_rows.push(("out", "Nguyễn Văn An", "alert"));
     v.remove();
 
+    // The card pulled out in the middle of the read.
+    let mut v = Vcard::start(
+        &slot,
+        "vn-citizen-card",
+        Some(&card),
+        &["--pull-after".into(), "8".into()],
+    );
+    let (o, j) = st.verify(slot.reader, "in", &["--qr", QR]);
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert_eq!(alert_codes(&j), vec!["card_removed"], "{j:#}");
+    expected_rows.push(("in", "Nguyễn Văn An", "alert"));
+    assert!(v.wait_exit(std::time::Duration::from_secs(5)).is_some());
+    v.remove();
+
     // Bad or partial QR codes, an unreadable photo: clear errors, exit 2, nothing logged.
     let garbage = st.scratch.path("garbage.png");
     std::fs::write(&garbage, b"not an image").unwrap();
