@@ -457,6 +457,13 @@ fn local_time(at: i64, offset: time::UtcOffset) -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
+/// HH:MM, for the PDF's narrow time column (the CSV keeps the seconds).
+fn local_minute(at: i64, offset: time::UtcOffset) -> String {
+    let mut t = local_time(at, offset);
+    t.truncate(5);
+    t
+}
+
 fn to_report(
     rows: &[Crossing],
     date: time::Date,
@@ -499,7 +506,7 @@ fn to_report(
             .iter()
             .map(|c| {
                 vec![
-                    local_time(c.at, offset),
+                    local_minute(c.at, offset),
                     c.checkpoint.clone(),
                     format!("{} / {}", c.direction.label_vi(), c.direction.as_str()),
                     c.officer_name.clone(),
