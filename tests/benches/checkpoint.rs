@@ -19,18 +19,7 @@ fn main() {
     let slot = Slot::take();
     let profile = Profile::load("vn-citizen-card").expect("profile");
     let doc = document(&profile);
-    let r = record();
-    let dmy = |d: time::Date| format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year());
-    let qr_text = format!(
-        "{}|{}|{}|{}|{}|{}|{}",
-        r.id_number,
-        r.former_id_number,
-        r.full_name,
-        dmy(r.date_of_birth),
-        r.sex.label_vi(),
-        r.place_of_residence,
-        dmy(r.date_of_issue)
-    );
+    let qr_text = CardQr::from_record(&record()).to_text();
     let p = test_pki();
     let now = time::OffsetDateTime::now_utc();
     let mut store = pki::TrustStore::from_csca_ders(vec![p.csca_cert_der.clone()]);

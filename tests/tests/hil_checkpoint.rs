@@ -96,6 +96,28 @@ impl Station {
         }
     }
 
+    /// `checkpoint verify` of the demo QR code as an officer sees it (no --json).
+    fn verify_text(&self, reader: &str, direction: &str, checkpoint: &str) -> Output {
+        run(&[
+            "checkpoint",
+            "verify",
+            "--reader",
+            reader,
+            "--qr",
+            QR,
+            "--direction",
+            direction,
+            "--checkpoint",
+            checkpoint,
+            "--trust",
+            s(&self.trust),
+            "--vault",
+            s(&self.vault),
+            "--officer",
+            "officer-a",
+        ])
+    }
+
     /// `checkpoint verify --json` with this station's vault and trust folder plus `extra`.
     fn verify(&self, reader: &str, direction: &str, extra: &[&str]) -> (Output, serde_json::Value) {
         let mut args = vec![
@@ -156,6 +178,11 @@ fn qr_photo(text: &str, path: &Path) {
 
 #[test]
 fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
+    assert_eq!(
+        checkpoint::CardQr::from_record(&idstation_tests::record()).to_text(),
+        QR,
+        "the demo card's QR code"
+    );
     let slot = Slot::take();
     let keys = Scratch::new("cp-keys");
     let station_keys = keys.path("station");
@@ -205,24 +232,7 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
         "the chip's portrait, saved for the officer"
     );
     // The text form: large verdict, QR beside chip.
-    let o = run(&[
-        "checkpoint",
-        "verify",
-        "--reader",
-        slot.reader,
-        "--qr",
-        QR,
-        "--direction",
-        "out",
-        "--checkpoint",
-        "south-gate",
-        "--trust",
-        s(&st.trust),
-        "--vault",
-        s(&st.vault),
-        "--officer",
-        "officer-a",
-    ]);
+    let o = st.verify_text(slot.reader, "out", "south-gate");
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("THẺ HỢP LỆ / CARD VERIFIED"), "{text}");
@@ -347,24 +357,7 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
     }
     // The text form of an alert.
     let v = Vcard::start(&slot, "vn-citizen-card", Some(&clone_file), &[]);
-    let o = run(&[
-        "checkpoint",
-        "verify",
-        "--reader",
-        slot.reader,
-        "--qr",
-        QR,
-        "--direction",
-        "out",
-        "--trust",
-        s(&st.trust),
-        "--vault",
-        s(&st.vault),
-        "--officer",
-        "officer-a",
-        "--checkpoint",
-        "north-gate",
-    ]);
+    let o = st.verify_text(slot.reader, "out", "north-gate");
     assert_eq!(o.status.code(), Some(1));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(

@@ -217,7 +217,22 @@ impl CardQr {
         ]
     }
 
-    /// The code's text for these fields (no extra fields), as a card prints it.
+    /// The seven fields of a citizen record, as its card's QR code carries them.
+    pub fn from_record(r: &citizen::CitizenRecord) -> CardQr {
+        let r = r.normalized();
+        CardQr {
+            id_number: r.id_number,
+            former_id_number: r.former_id_number,
+            full_name: r.full_name,
+            date_of_birth: r.date_of_birth,
+            sex: r.sex,
+            address: r.place_of_residence,
+            date_of_issue: r.date_of_issue,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The code's text, as a card prints it.
     pub fn to_text(&self) -> String {
         let ddmmyyyy = |d: Date| format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year());
         let mut parts = vec![

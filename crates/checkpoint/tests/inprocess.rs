@@ -36,17 +36,7 @@ fn pkis() -> &'static (TestPki, TestPki) {
 
 /// The QR code a card issued from `r` carries.
 fn qr_text(r: &CitizenRecord) -> String {
-    let dmy = |d: time::Date| format!("{:02}{:02}{:04}", d.day(), u8::from(d.month()), d.year());
-    format!(
-        "{}|{}|{}|{}|{}|{}|{}",
-        r.id_number,
-        r.former_id_number,
-        r.full_name,
-        dmy(r.date_of_birth),
-        r.sex.label_vi(),
-        r.place_of_residence,
-        dmy(r.date_of_issue)
-    )
+    CardQr::from_record(r).to_text()
 }
 
 /// A card personalized from the demo record, signed by `p`'s Document Signer.
