@@ -330,27 +330,33 @@ fn print_text(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Pa
         }
     }
     let label = |f: Field| format!("{} / {}", f.label_vi(), f.label_en());
-    let claimed_head = match &v.comparisons.first() {
-        Some(_) if a.qr.is_some() || a.qr_image.is_some() => "Mã QR / QR code",
-        _ => "Đã nhập / Typed",
+    let claimed_head = if a.qr.is_some() || a.qr_image.is_some() {
+        "Mã QR / QR code"
+    } else {
+        "Đã nhập / Typed"
     };
+    // Compared fields first: one line when the chip agrees, both values when it does not.
     println!();
-    println!("  {:<42} {:<32} Chip", "", claimed_head);
     for c in &v.comparisons {
-        let mark = if c.matches { "✔" } else { "✘" };
-        println!(
-            "  {} {:<40} {:<32} {}",
-            mark,
-            label(c.field),
-            c.claimed,
-            c.chip.as_deref().unwrap_or("—")
-        );
+        if c.matches {
+            println!(
+                "{}",
+                colour(tty, "32", &format!("  ✔ {}: {}", label(c.field), c.claimed))
+            );
+        } else {
+            println!(
+                "{}",
+                colour(tty, "1;31", &format!("  ✘ {}", label(c.field)))
+            );
+            println!("      {claimed_head}: {}", c.claimed);
+            println!("      Chip: {}", c.chip.as_deref().unwrap_or("—"));
+        }
     }
     if let Some(r) = &v.reading {
         let shown: Vec<Field> = v.comparisons.iter().map(|c| c.field).collect();
         for (f, s) in &r.fields {
             if !shown.contains(f) && !s.is_empty() {
-                println!("    {:<40} {:<32} {}", label(*f), "", s);
+                println!("    {}: {s}", label(*f));
             }
         }
         match (&r.portrait, saved) {
