@@ -77,11 +77,7 @@ pub fn policy_for(profile: &profiles::Profile) -> Result<citizen::Policy, Messag
 }
 
 fn msg(e: &dyn std::fmt::Display) -> Message {
-    let s = e.to_string();
-    match s.split_once(" / ") {
-        Some((vi, en)) => Message::error(vi, en),
-        None => Message::error(s.clone(), s),
-    }
+    Message::from_display(e)
 }
 
 fn cancelled() -> Message {
@@ -486,13 +482,15 @@ impl Devices {
         if cancel.load(Ordering::Relaxed) {
             return Err(cancelled());
         }
+        self.print_pdf(&e.id, &pdf)
+    }
+
+    /// Prints a PDF and waits until CUPS says it completed. The job title is visible in
+    /// the CUPS queue: it carries the application number only, never a name.
+    fn print_pdf(&self, title: &str, pdf: &[u8]) -> Result<PrintedSheet, Message> {
         let printed = self
             .printer
-            .print(PrintJob {
-                // The job title is visible in the CUPS queue: the application number only.
-                title: &e.id,
-                pdf: &pdf,
-            })
+            .print(PrintJob { title, pdf })
             .map_err(|e| Message::error(e.message_vi(), e.message_en()))?;
         Ok(PrintedSheet {
             printer: printed.printer,
@@ -523,19 +521,7 @@ impl Devices {
         };
         let pdf = sheet::render_receipt(&fonts, &slip)
             .map_err(|e| Message::error(e.message_vi(), e.message_en()))?;
-        let title = format!("{}-receipt", e.id);
-        let printed = self
-            .printer
-            .print(PrintJob {
-                title: &title,
-                pdf: &pdf,
-            })
-            .map_err(|e| Message::error(e.message_vi(), e.message_en()))?;
-        Ok(PrintedSheet {
-            printer: printed.printer,
-            job_id: printed.job_id,
-            at: time::OffsetDateTime::now_utc().unix_timestamp(),
-        })
+        self.print_pdf(&format!("{} giay hen", e.id), &pdf)
     }
 
     /// Builds the chip's LDS, waits for a card, writes, locks, reads back and verifies it.

@@ -48,10 +48,13 @@ impl Message {
             error: true,
         }
     }
-    fn from_display(e: &dyn std::fmt::Display) -> Message {
-        // Errors of the device crates print "<vi> / <en>".
+    /// An error of the device crates, which print both languages around " / " — most
+    /// Vietnamese first, the PC/SC ones English first: the half with Vietnamese letters
+    /// (non-ASCII) is taken as the Vietnamese one.
+    pub fn from_display(e: &dyn std::fmt::Display) -> Message {
         let s = e.to_string();
         match s.split_once(" / ") {
+            Some((a, b)) if a.is_ascii() && !b.is_ascii() => Message::error(b, a),
             Some((vi, en)) => Message::error(vi, en),
             None => Message::error(s.clone(), s),
         }
@@ -1328,5 +1331,20 @@ impl Engine {
             | Done::Card(Err(m)) => self.say(m),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Message;
+
+    #[test]
+    fn messages_of_either_order_put_vietnamese_first() {
+        let m = Message::from_display(&cardreader::TransportError::CardRemoved);
+        assert_eq!(m.vi, "thẻ đã bị rút ra");
+        assert_eq!(m.en, "card removed");
+        let m = Message::from_display(&"Kho dữ liệu đang khóa / The vault is locked");
+        assert_eq!(m.vi, "Kho dữ liệu đang khóa");
+        assert!(m.error);
     }
 }
