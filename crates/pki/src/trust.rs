@@ -424,7 +424,9 @@ impl TrustStore {
         let mut paths: Vec<std::path::PathBuf> = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(dir_err)? {
             let entry = entry.map_err(dir_err)?;
-            if entry.file_type().map_err(dir_err)?.is_file() {
+            // is_file follows symbolic links: trust folders are often links into a shared
+            // certificate store (c_rehash style).
+            if entry.path().is_file() {
                 paths.push(entry.path());
                 if paths.len() > MAX_FOLDER_FILES {
                     return Err(TrustError::File {

@@ -45,9 +45,13 @@ fn a_folder_of_der_and_pem_certificates_is_trusted_and_other_files_are_named() {
     let both = pem("CERTIFICATE", &b.csca_cert_der) + &pem("CERTIFICATE", &a.csca_cert_der);
     std::fs::write(dir.join("both.PEM"), both).unwrap();
     std::fs::write(dir.join("README.txt"), "not a certificate").unwrap();
+    // A link into a shared store counts like the file.
+    let shared = scratch("folder-shared");
+    std::fs::write(shared.join("a.der"), &a.csca_cert_der).unwrap();
+    std::os::unix::fs::symlink(shared.join("a.der"), dir.join("linked.crt")).unwrap();
     let mut store = TrustStore::new();
     let loaded = store.load_folder(&dir, now()).unwrap();
-    assert_eq!(loaded.len(), 2);
+    assert_eq!(loaded.len(), 3);
     assert_eq!(store.anchors().len(), 2, "duplicates are kept once");
     assert!(store.revocations().is_none(), "no CRL loaded");
     assert!(store.notes.iter().any(|n| n.contains("README.txt")));
