@@ -17,7 +17,7 @@ pub mod session;
 
 pub use document::{build, Biometrics, CardFile, Document};
 pub use personalize::{personalize, IssueReport, PersonalizeError, Step};
-pub use read::{read_card, Check, CheckOutcome, ReadOptions, Reading, Verdict};
+pub use read::{read_card, Check, CheckKind, CheckOutcome, ReadOptions, Reading, Verdict};
 
 use cardreader::TransportError;
 use iso7816::StatusWord;

@@ -21,6 +21,9 @@ pub struct ReadOptions {
     pub now: time::OffsetDateTime,
     /// Read DG2 and DG3 (the biometrics); off for a quick data-only read.
     pub biometrics: bool,
+    /// Document Signers revoked by verified CSCA CRLs. `None`: no CRL was given, so no
+    /// revocation check is run (nor reported as missing: CRLs are optional in 9303-12).
+    pub revocations: Option<pki::Revocations>,
 }
 
 impl ReadOptions {
@@ -29,8 +32,37 @@ impl ReadOptions {
             csca,
             now: time::OffsetDateTime::now_utc(),
             biometrics: true,
+            revocations: None,
         }
     }
+
+    /// Checks against a trust store: its CSCAs (folder, master lists) and its CRLs.
+    pub fn with_trust(store: &pki::TrustStore) -> Self {
+        ReadOptions {
+            revocations: store.revocations().cloned(),
+            ..ReadOptions::new(store.anchors_der())
+        }
+    }
+}
+
+/// What a check is about, so callers can tell failures apart without reading their text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    /// EF.COM, DG1's MRZ against the access keys, a data group that does not parse, DG1
+    /// missing.
+    Structure,
+    /// EF.SOD is missing, unreadable, or its signature (and signed attributes) fail.
+    SodSignature,
+    /// The Document Signer certificate chains to a trusted CSCA and is within its validity.
+    SignerCertified,
+    /// The Document Signer is not on a verified CSCA CRL.
+    SignerNotRevoked,
+    /// A data group's hash against EF.SOD.
+    DataGroupHash(u8),
+    /// A data group EF.SOD lists that the chip does not return.
+    DataGroupMissing(u8),
+    /// Active Authentication (the chip holds the private key of DG15).
+    ActiveAuthentication,
 }
 
 /// How a check ended.
@@ -45,21 +77,29 @@ pub enum CheckOutcome {
 /// One verification step, named for the officer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
+    pub kind: CheckKind,
     pub name_vi: String,
     pub name_en: String,
     pub outcome: CheckOutcome,
 }
 
 impl Check {
-    fn new(name_vi: impl Into<String>, name_en: impl Into<String>, outcome: CheckOutcome) -> Self {
+    fn new(
+        kind: CheckKind,
+        name_vi: impl Into<String>,
+        name_en: impl Into<String>,
+        outcome: CheckOutcome,
+    ) -> Self {
         Check {
+            kind,
             name_vi: name_vi.into(),
             name_en: name_en.into(),
             outcome,
         }
     }
-    fn of(name_vi: &str, name_en: &str, r: Result<(), String>) -> Self {
+    fn of(kind: CheckKind, name_vi: &str, name_en: &str, r: Result<(), String>) -> Self {
         Check::new(
+            kind,
             name_vi,
             name_en,
             match r {
@@ -161,7 +201,12 @@ pub fn read_card<T: CardTransport + ?Sized>(
     let groups: Vec<DataGroup> = match com_bytes.as_deref().map(lds::Com::parse) {
         Some(Ok(com)) => com.data_groups,
         Some(Err(e)) => {
-            checks.push(Check::of("EF.COM", "EF.COM", Err(e.to_string())));
+            checks.push(Check::of(
+                CheckKind::Structure,
+                "EF.COM",
+                "EF.COM",
+                Err(e.to_string()),
+            ));
             DEFAULT_GROUPS.to_vec()
         }
         None => DEFAULT_GROUPS.to_vec(),
@@ -248,16 +293,27 @@ fn decode(r: &mut Reading, mrz_information: &str) {
                             Err("MRZ trong DG1 khác với MRZ dùng để mở chip / DG1's MRZ differs from the MRZ used to open the chip".into())
                         }
                     });
-                checks.push(Check::of("MRZ (DG1)", "MRZ (DG1)", matches));
+                checks.push(Check::of(
+                    CheckKind::Structure,
+                    "MRZ (DG1)",
+                    "MRZ (DG1)",
+                    matches,
+                ));
                 r.mrz = Some(mrz);
             }
-            Err(e) => checks.push(Check::of("MRZ (DG1)", "MRZ (DG1)", Err(e.to_string()))),
+            Err(e) => checks.push(Check::of(
+                CheckKind::Structure,
+                "MRZ (DG1)",
+                "MRZ (DG1)",
+                Err(e.to_string()),
+            )),
         }
     }
     if let Some(dg13) = r.file("DG13") {
         match lds::parse_dg13(dg13) {
             Ok(d) => r.fields = fields_from_dg13(&d),
             Err(e) => checks.push(Check::of(
+                CheckKind::Structure,
                 "Dữ liệu cá nhân (DG13)",
                 "Personal data (DG13)",
                 Err(e.to_string()),
@@ -274,6 +330,7 @@ fn decode(r: &mut Reading, mrz_information: &str) {
                     .map(|i| i.data)
             }
             Err(e) => checks.push(Check::of(
+                CheckKind::Structure,
                 "Ảnh chân dung (DG2)",
                 "Portrait (DG2)",
                 Err(e.to_string()),
@@ -290,6 +347,7 @@ fn decode(r: &mut Reading, mrz_information: &str) {
                     .collect()
             }
             Err(e) => checks.push(Check::of(
+                CheckKind::Structure,
                 "Vân tay (DG3)",
                 "Fingerprints (DG3)",
                 Err(e.to_string()),
@@ -302,6 +360,7 @@ fn decode(r: &mut Reading, mrz_information: &str) {
 fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOptions) {
     let Some(sod) = sod else {
         r.checks.push(Check::new(
+            CheckKind::SodSignature,
             "Xác thực thụ động (EF.SOD)",
             "Passive authentication (EF.SOD)",
             CheckOutcome::NotRun("chip không có EF.SOD: dữ liệu chưa được xác thực / the chip has no EF.SOD: its data is unverified".into()),
@@ -314,12 +373,17 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
     let sod = match parsed {
         Ok(s) => s,
         Err(e) => {
-            r.checks
-                .push(Check::of("Chữ ký EF.SOD", "EF.SOD signature", Err(e)));
+            r.checks.push(Check::of(
+                CheckKind::SodSignature,
+                "Chữ ký EF.SOD",
+                "EF.SOD signature",
+                Err(e),
+            ));
             return;
         }
     };
     r.checks.push(Check::of(
+        CheckKind::SodSignature,
         "Chữ ký EF.SOD",
         "EF.SOD signature",
         sod.verify_signature().map_err(|e| e.to_string()),
@@ -341,15 +405,26 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
         }
     };
     r.checks.push(Check::new(
+        CheckKind::SignerCertified,
         "Người ký được CSCA tin cậy chứng nhận",
         "Document Signer certified by a trusted CSCA",
         chain,
     ));
+    // Revocation by a verified CSCA CRL (9303-12 §5.1), only when CRLs were given.
+    if let (Some(revocations), Some(ds)) = (&opts.revocations, &sod.ds_certificate_der) {
+        r.checks.push(Check::of(
+            CheckKind::SignerNotRevoked,
+            "Người ký chưa bị thu hồi (CRL)",
+            "Document Signer not revoked (CRL)",
+            revocations.check(ds).map_err(|e| e.to_string()),
+        ));
+    }
     for f in &r.files {
         let Some(LdsFile::Dg(dg)) = LdsFile::from_fid(f.fid) else {
             continue;
         };
         r.checks.push(Check::of(
+            CheckKind::DataGroupHash(dg.number()),
             &format!("Mã băm {}", dg.name()),
             &format!("{} hash", dg.name()),
             sod.check_data_group(dg.number(), &f.bytes)
@@ -363,6 +438,7 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
         let excused = matches!(n, 3 | 4) || (!opts.biometrics && *n == 2);
         if !read && !excused {
             r.checks.push(Check::of(
+                CheckKind::DataGroupMissing(*n),
                 &format!("DG{n}"),
                 &format!("DG{n}"),
                 Err(format!(
@@ -373,6 +449,7 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
     }
     if !r.files.iter().any(|f| f.name == "DG1") {
         r.checks.push(Check::of(
+            CheckKind::Structure,
             "DG1",
             "DG1",
             Err("chip không có DG1 / the chip has no DG1".into()),
@@ -392,8 +469,12 @@ fn active_authentication<T: CardTransport + ?Sized>(
     let spki = match lds::parse_dg15(dg15) {
         Ok(spki) => spki.to_vec(),
         Err(e) => {
-            r.checks
-                .push(Check::of(name_vi, name_en, Err(e.to_string())));
+            r.checks.push(Check::of(
+                CheckKind::ActiveAuthentication,
+                name_vi,
+                name_en,
+                Err(e.to_string()),
+            ));
             return Ok(());
         }
     };
@@ -408,6 +489,11 @@ fn active_authentication<T: CardTransport + ?Sized>(
         )),
         Err(e) => return Err(e),
     };
-    r.checks.push(Check::of(name_vi, name_en, outcome));
+    r.checks.push(Check::of(
+        CheckKind::ActiveAuthentication,
+        name_vi,
+        name_en,
+        outcome,
+    ));
     Ok(())
 }

@@ -388,3 +388,50 @@ fn a_card_locked_with_someone_elses_data_is_not_issued() {
     let err = chip::personalize(&mut card, &profile, &doc, &trust()).unwrap_err();
     assert!(matches!(err.step, Step::ReadBack | Step::Verify), "{err}");
 }
+
+#[test]
+fn a_signer_revoked_by_its_cscas_crl_fails_the_revocation_check_only() {
+    let profile = Profile::load("vn-citizen-card").unwrap();
+    let (doc, mut card) = issue(&profile);
+    let p = pki();
+    let now = time::OffsetDateTime::now_utc();
+    let kinds = |r: &chip::Reading| -> Vec<(chip::CheckKind, bool)> {
+        r.checks
+            .iter()
+            .map(|c| (c.kind, matches!(c.outcome, CheckOutcome::Failed(_))))
+            .collect()
+    };
+    // A CRL revoking someone else: the check runs and passes.
+    let mut store = pki::TrustStore::from_csca_ders(vec![p.csca_cert_der.clone()]);
+    let other =
+        pki::sign_crl(&p.csca_cert_der, &p.csca_key_pkcs8, &[vec![0x05]], now, now).unwrap();
+    store.add_crl(&other, "other.crl", now).unwrap();
+    card.reinsert();
+    let info = doc.bac.mrz_information().unwrap();
+    let r = chip::read_card(&mut card, &info, &ReadOptions::with_trust(&store)).unwrap();
+    assert_eq!(r.verdict(), Verdict::Verified);
+    assert!(kinds(&r).contains(&(chip::CheckKind::SignerNotRevoked, false)));
+
+    // This card's signer revoked.
+    let serial = pki::certificate_serial(&p.ds_cert_der).unwrap();
+    let crl = pki::sign_crl(&p.csca_cert_der, &p.csca_key_pkcs8, &[serial], now, now).unwrap();
+    store.add_crl(&crl, "revoked.crl", now).unwrap();
+    card.reinsert();
+    let r = chip::read_card(&mut card, &info, &ReadOptions::with_trust(&store)).unwrap();
+    assert_eq!(r.verdict(), Verdict::Failed);
+    let failed: Vec<chip::CheckKind> = kinds(&r)
+        .into_iter()
+        .filter(|(_, f)| *f)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(failed, vec![chip::CheckKind::SignerNotRevoked]);
+
+    // Without CRLs there is no revocation check at all.
+    card.reinsert();
+    let r = chip::read_card(&mut card, &info, &trust()).unwrap();
+    assert!(!r
+        .checks
+        .iter()
+        .any(|c| c.kind == chip::CheckKind::SignerNotRevoked));
+    assert_eq!(r.verdict(), Verdict::Verified);
+}

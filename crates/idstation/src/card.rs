@@ -39,7 +39,7 @@ fn resolve_reader(wanted: &str) -> Result<String, Failure> {
     }
 }
 
-fn connect(reader: &str, wait: u64) -> Result<PcscCard, Failure> {
+pub(crate) fn connect(reader: &str, wait: u64) -> Result<PcscCard, Failure> {
     let name = resolve_reader(reader)?;
     cardreader::wait_for_card(&name, Duration::from_secs(wait)).map_err(|e| match e {
         TransportError::WaitTimeout => Failure::device(format!(
@@ -140,9 +140,8 @@ pub fn personalize(a: PersonalizeArgs) -> Result<u8, Failure> {
     let doc = chip::build(&record, &bio, &profile, &signer, now)
         .map_err(|e| Failure::input(e.to_string()))?;
     let trust = chip::ReadOptions {
-        csca: vec![csca],
         now,
-        biometrics: true,
+        ..chip::ReadOptions::new(vec![csca])
     };
     let mut card = connect(&a.reader, a.wait)?;
     let started = Instant::now();

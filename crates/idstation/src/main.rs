@@ -5,6 +5,7 @@
 //! no CSCA given).
 
 mod card;
+mod checkpoint;
 mod enroll;
 mod keys;
 mod record;
@@ -73,6 +74,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Checkpoint mode: verify a presented card and log the crossing.
+    Checkpoint {
+        #[command(subcommand)]
+        command: checkpoint::CheckpointCommand,
+    },
     /// Reports from the vault: the station's day.
     Report {
         #[command(subcommand)]
@@ -107,6 +113,9 @@ enum ReportCommand {
         #[command(flatten)]
         login: session::VaultLogin,
     },
+    /// Every crossing logged at the checkpoint(s) that day, with totals in/out/alerts
+    /// (PDF or CSV).
+    Checkpoint(checkpoint::ReportArgs),
 }
 
 #[derive(Subcommand)]
@@ -354,7 +363,9 @@ fn main() -> ExitCode {
                 station,
                 login,
             } => report::daily(&date, &out, &station, &login),
+            ReportCommand::Checkpoint(args) => checkpoint::report(args),
         },
+        Command::Checkpoint { command } => checkpoint::run(command),
         Command::Vault { command } => match command {
             VaultCommand::Init { vault, supervisor } => session::init(&vault, &supervisor),
             VaultCommand::AddOfficer {

@@ -105,7 +105,7 @@ pub(crate) fn verify_with(
         .is_ok())
 }
 
-fn ski(cert: &Certificate) -> Option<Vec<u8>> {
+pub(crate) fn ski(cert: &Certificate) -> Option<Vec<u8>> {
     let exts = cert.tbs_certificate.extensions.as_ref()?;
     let ext = exts
         .iter()
@@ -115,7 +115,7 @@ fn ski(cert: &Certificate) -> Option<Vec<u8>> {
         .map(|o| o.as_bytes().to_vec())
 }
 
-fn aki(cert: &Certificate) -> Option<Vec<u8>> {
+pub(crate) fn aki(cert: &Certificate) -> Option<Vec<u8>> {
     let exts = cert.tbs_certificate.extensions.as_ref()?;
     let ext = exts
         .iter()
@@ -125,7 +125,7 @@ fn aki(cert: &Certificate) -> Option<Vec<u8>> {
     aki.key_identifier.map(|k| k.as_bytes().to_vec())
 }
 
-fn is_ca(cert: &Certificate) -> bool {
+pub(crate) fn is_ca(cert: &Certificate) -> bool {
     let Some(exts) = cert.tbs_certificate.extensions.as_ref() else {
         return false;
     };
@@ -137,7 +137,7 @@ fn is_ca(cert: &Certificate) -> bool {
         .is_some_and(|bc| bc.ca)
 }
 
-fn fmt_time(t: x509_cert::time::Time) -> String {
+pub(crate) fn fmt_time(t: x509_cert::time::Time) -> String {
     let secs = t.to_unix_duration().as_secs() as i64;
     time::OffsetDateTime::from_unix_timestamp(secs)
         .map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day()))

@@ -1,6 +1,7 @@
 //! The document PKI of ICAO 9303-12: a test CSCA and Document Signer, encrypted key files,
 //! EF.SOD as CMS SignedData over the LDS Security Object (9303-10 §4.6.2, RFC 5652), its
-//! verification against CSCA trust anchors, and Active Authentication (9303-11 §6.1).
+//! verification against CSCA trust anchors, the checkpoint's trust store (CSCA folders, master
+//! lists, CRLs; 9303-12 §§5–9), and Active Authentication (9303-11 §6.1).
 //!
 //! ring signs and verifies; RustCrypto's der/cms/x509-cert/pkcs8 types build and parse the
 //! ASN.1; rcgen makes certificates. Everything parsed here may come from a chip or a file and
@@ -10,8 +11,10 @@ mod aa;
 mod cert;
 mod keyfile;
 pub mod oids;
+mod signed;
 mod sod;
 mod testpki;
+mod trust;
 
 pub use aa::{
     aa_security_infos_der, aa_sign, aa_verify, parse_aa_signature_algorithm, ActiveAuthKey,
@@ -20,6 +23,10 @@ pub use cert::{load_certificate, summarize, verify_ds_certificate, CertSummary};
 pub use keyfile::{decrypt_private_key, encrypt_private_key};
 pub use sod::{build_sod, parse_sod, DocumentSigner, HashAlgorithm, Sod};
 pub use testpki::{generate_test_pki, TestPki};
+pub use trust::{
+    build_master_list, certificate_serial, sign_crl, Anchor, Loaded, Revocation, Revocations,
+    TrustError, TrustStore, ID_ICAO_CSCA_MASTER_LIST, ID_ICAO_CSCA_MASTER_LIST_SIGNING_KEY,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PkiError {
@@ -43,6 +50,8 @@ pub enum PkiError {
     DataGroupNotInSod(u8),
     #[error("the Document Signer's issuer is not a trusted CSCA")]
     UnknownSigner,
+    #[error("the Document Signer certificate (serial {serial}) was revoked on {revoked_on} by its CSCA's CRL")]
+    RevokedSigner { serial: String, revoked_on: String },
     #[error("the Document Signer certificate's signature does not verify with its CSCA")]
     BadCertificateSignature,
     #[error("the Document Signer certificate expired on {0}")]

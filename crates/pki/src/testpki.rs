@@ -3,8 +3,8 @@
 
 use crate::PkiError;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyPair, KeyUsagePurpose,
-    SerialNumber,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose, SerialNumber,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
@@ -14,6 +14,10 @@ pub struct TestPki {
     pub csca_key_pkcs8: Zeroizing<Vec<u8>>,
     pub ds_cert_der: Vec<u8>,
     pub ds_key_pkcs8: Zeroizing<Vec<u8>>,
+    /// A Master List Signer under the same CSCA (extended key usage 2.23.136.1.1.3), for
+    /// signing CSCA master lists (9303-12 §9).
+    pub mls_cert_der: Vec<u8>,
+    pub mls_key_pkcs8: Zeroizing<Vec<u8>>,
 }
 
 fn serial(rng: &SystemRandom) -> Result<SerialNumber, PkiError> {
@@ -32,8 +36,9 @@ fn name(country: &str, org: &str, cn: &str) -> DistinguishedName {
     dn
 }
 
-/// Makes a CSCA (15 years) and a Document Signer it certifies (10 years and 3 months: the
-/// signer's use period plus the validity of the cards it signs, 9303-12 §5.3).
+/// Makes a CSCA (15 years), a Document Signer it certifies (10 years and 3 months: the
+/// signer's use period plus the validity of the cards it signs, 9303-12 §5.3) and a Master
+/// List Signer (5 years).
 ///
 /// Not in these certificates: the ICAO document-type list extension and the private-key usage
 /// period, which rcgen cannot write; readers do not require them.
@@ -68,10 +73,30 @@ pub fn generate_test_pki(
     ds.serial_number = Some(serial(&rng)?);
     let ds_cert = ds.signed_by(&ds_key, &csca_cert, &csca_key).map_err(err)?;
 
+    let mls_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(err)?;
+    let mut mls = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    mls.distinguished_name = name(
+        country,
+        org,
+        &format!("Master List Signer {country} (test)"),
+    );
+    mls.is_ca = IsCa::ExplicitNoCa;
+    mls.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    mls.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(vec![2, 23, 136, 1, 1, 3])];
+    mls.use_authority_key_identifier_extension = true;
+    mls.not_before = now;
+    mls.not_after = now + time::Duration::days(5 * 365);
+    mls.serial_number = Some(serial(&rng)?);
+    let mls_cert = mls
+        .signed_by(&mls_key, &csca_cert, &csca_key)
+        .map_err(err)?;
+
     Ok(TestPki {
         csca_cert_der: csca_cert.der().to_vec(),
         csca_key_pkcs8: Zeroizing::new(csca_key.serialize_der()),
         ds_cert_der: ds_cert.der().to_vec(),
         ds_key_pkcs8: Zeroizing::new(ds_key.serialize_der()),
+        mls_cert_der: mls_cert.der().to_vec(),
+        mls_key_pkcs8: Zeroizing::new(mls_key.serialize_der()),
     })
 }

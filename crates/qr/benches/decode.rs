@@ -18,12 +18,12 @@ const CARD: &str = "001095012345|012345678|Nguyễn Văn An|12051995|Nam|Số 12
 fn main() {
     let mut frames = Vec::new();
     for (i, (module, degrees, noise, gradient)) in [
-        (2.5, 0.0, 0.0, 0.0),
+        (2.25, 0.0, 0.0, 0.0),
         (3.0, 12.0, 8.0, 0.0),
         (3.5, 45.0, 15.0, 40.0),
-        (4.0, 90.0, 20.0, 60.0),
+        (3.75, 90.0, 20.0, 60.0),
         (5.0, 200.0, 10.0, 80.0),
-        (6.0, 315.0, 25.0, 20.0),
+        (4.0, 315.0, 25.0, 20.0),
     ]
     .into_iter()
     .enumerate()
@@ -34,7 +34,11 @@ fn main() {
             gradient,
             ..Placement::centred(W, H, module)
         };
-        frames.push((true, frame(CARD, W, H, p, i as u64)));
+        let f = frame(CARD, W, H, p, i as u64);
+        if qr::decode_luma(W, H, &f).is_err() {
+            println!("  not decoded: {module} px per module, {degrees}°, noise {noise}, light falling by {gradient}");
+        }
+        frames.push((true, f));
     }
     let mut rng = render::Rng::new(99);
     frames.push((false, vec![180u8; W * H]));
@@ -47,13 +51,16 @@ fn main() {
 
     let mut with_code = Vec::new();
     let mut without = Vec::new();
+    let mut decoded = 0usize;
     for _ in 0..ROUNDS {
         for (has_code, f) in &frames {
             let t = Instant::now();
             let r = qr::decode_luma(W, H, f);
             let d = t.elapsed();
             if *has_code {
-                assert_eq!(r.as_deref(), Ok(&[CARD.to_string()][..]));
+                if r.as_deref() == Ok(&[CARD.to_string()][..]) {
+                    decoded += 1;
+                }
                 with_code.push(d);
             } else {
                 assert!(r.is_err());
@@ -64,7 +71,9 @@ fn main() {
     println!(
         "QR decode, 640×480 greyscale frames, {ROUNDS} rounds (target: at most 50 ms per frame)"
     );
+    let n = with_code.len();
     report("frames with a card code (6 placements)", &mut with_code);
+    println!("  decoded correctly: {decoded} of {n}");
     report("frames without a code (2)", &mut without);
 }
 

@@ -2,18 +2,18 @@
 //! at checkpoints) and the health-declaration code shown at check-in. Generic: it returns the
 //! decoded texts and leaves their meaning to the caller.
 //!
-//! The decoder is rqrr, a pure-Rust port of quirc (ISO/IEC 18004 detection, Reed–Solomon
-//! correction, numeric / alphanumeric / byte / kanji segments). Everything here treats its
-//! input as untrusted:
+//! The decoder is rxing, a pure-Rust port of ZXing's QR reader (ISO/IEC 18004: finder
+//! patterns, perspective sampling, Reed–Solomon correction, every segment mode, ECI and
+//! UTF-8 byte segments). Everything here treats its input as untrusted:
 //!
 //! - a frame's size must match its bytes; frames over [`MAX_PIXELS`] are box-downscaled
 //!   first, so the work per frame is bounded whatever the camera or file sends;
 //! - image files are size-checked before reading ([`MAX_FILE_BYTES`]) and decoded with
 //!   `image`'s limits ([`MAX_DIMENSION`], [`MAX_DECODE_ALLOC`]);
-//! - at most [`MAX_CODES`] candidate codes per frame are decoded;
-//! - rqrr still has reachable assertions on degenerate capstone geometry (upstream issue 54),
-//!   so detection and decoding run under `catch_unwind`: such a frame is "unreadable", never a
-//!   crash of the station.
+//! - at most [`MAX_CODES`] texts per frame are returned;
+//! - detection and decoding run under `catch_unwind`: a decoder bug on some degenerate frame
+//!   (QR decoders have had reachable assertions, e.g. rqrr's issue 54) makes that frame
+//!   "unreadable", never a crash of the station.
 //!
 //! Every error says what happened in Vietnamese, then English.
 
@@ -30,7 +30,7 @@ pub const MAX_DIMENSION: u32 = 8192;
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 /// Most memory `image` may allocate decoding one file.
 pub const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
-/// Most candidate codes decoded per frame.
+/// Most texts returned per frame.
 pub const MAX_CODES: usize = 8;
 
 /// Why no text came out.
@@ -164,49 +164,72 @@ fn downscale(width: usize, height: usize, luma: &[u8]) -> (usize, usize, Vec<u8>
 
 /// Detection and decoding of a frame already within [`MAX_PIXELS`].
 fn decode_bounded(width: usize, height: usize, luma: &[u8]) -> Result<Vec<String>, QrError> {
-    let run = catch_unwind(AssertUnwindSafe(|| {
-        let mut img =
-            rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| luma[y * width + x]);
-        let grids = img.detect_grids();
-        let found = grids.len();
-        let mut texts: Vec<String> = Vec::new();
-        let mut first_error: Option<QrError> = None;
-        for grid in grids.iter().take(MAX_CODES) {
-            let mut bytes = Vec::new();
-            match grid.decode_to(&mut bytes) {
-                Ok(_) => match String::from_utf8(bytes) {
-                    Ok(t) => {
-                        if !texts.contains(&t) {
-                            texts.push(t);
-                        }
-                    }
-                    Err(_) => {
-                        first_error.get_or_insert(QrError::unreadable(
-                            "nội dung không phải văn bản UTF-8",
-                            "the content is not UTF-8 text",
-                        ));
-                    }
-                },
-                Err(e) => {
-                    first_error.get_or_insert(QrError::unreadable(
-                        format!("mã bị hỏng hoặc mờ: {e}"),
-                        format!("damaged or blurred code: {e}"),
-                    ));
-                }
+    use rxing::{BarcodeFormat, DecodeHints, Exceptions};
+    let hints = || DecodeHints {
+        PossibleFormats: Some(std::collections::HashSet::from([BarcodeFormat::QR_CODE])),
+        TryHarder: Some(true),
+        ..DecodeHints::default()
+    };
+    // Frames are at most MAX_PIXELS, so both dimensions fit u32.
+    let (w, h) = (width as u32, height as u32);
+    let bitmap = || {
+        rxing::Luma8LuminanceSource::new(luma.to_vec(), w, h)
+            .map(|src| rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(src)))
+    };
+    let run = catch_unwind(AssertUnwindSafe(
+        || -> Result<Vec<rxing::RXingResult>, Exceptions> {
+            use rxing::multi::MultipleBarcodeReader;
+            use rxing::Reader;
+            // Every code in the frame (several finder-pattern triples)…
+            let many = rxing::multi::qrcode::QRCodeMultiReader::new()
+                .decode_multiple_with_hints(&mut bitmap()?, &hints());
+            match many {
+                Ok(found) if !found.is_empty() => Ok(found),
+                // …or the single reader, which also tells a code it could not decode (checksum,
+                // format) from no code at all.
+                _ => rxing::qrcode::QRCodeReader::new()
+                    .decode_with_hints(&mut bitmap()?, &hints())
+                    .map(|r| vec![r]),
             }
+        },
+    ));
+    let found = match run {
+        Err(_) => {
+            return Err(QrError::unreadable(
+                "bộ giải mã không xử lý được khung hình này",
+                "the decoder could not process this frame",
+            ))
         }
-        (found, texts, first_error)
-    }));
-    match run {
-        Err(_) => Err(QrError::unreadable(
-            "bộ giải mã không xử lý được khung hình này",
-            "the decoder could not process this frame",
-        )),
-        Ok((0, _, _)) => Err(QrError::NoCode),
-        Ok((_, texts, _)) if !texts.is_empty() => Ok(texts),
-        Ok((_, _, err)) => Err(err
-            .unwrap_or_else(|| QrError::unreadable("không giải mã được", "no candidate decoded"))),
+        Ok(Err(Exceptions::NotFoundException(_))) => return Err(QrError::NoCode),
+        Ok(Err(
+            e @ (Exceptions::ChecksumException(_)
+            | Exceptions::FormatException(_)
+            | Exceptions::ReedSolomonException(_)),
+        )) => {
+            return Err(QrError::unreadable(
+                format!("mã bị hỏng, mờ hoặc bị che: {e}"),
+                format!("damaged, blurred or covered code: {e}"),
+            ))
+        }
+        Ok(Err(e)) => {
+            return Err(QrError::unreadable(
+                format!("lỗi giải mã: {e}"),
+                format!("decoder error: {e}"),
+            ))
+        }
+        Ok(Ok(found)) => found,
+    };
+    let mut texts: Vec<String> = Vec::new();
+    for r in found {
+        let t = r.getText();
+        if !t.is_empty() && !texts.iter().any(|k| k == t) && texts.len() < MAX_CODES {
+            texts.push(t.to_string());
+        }
     }
+    if texts.is_empty() {
+        return Err(QrError::unreadable("mã QR rỗng", "the QR code is empty"));
+    }
+    Ok(texts)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! * An append-only audit log (time, officer id, action, record id — never personal data) is
 //!   hash-chained: `hash = SHA-256(prev_hash || canonical bytes)`; the chain head is also kept
 //!   in `meta` so truncation is caught. [`Vault::verify_audit`] names the first bad entry.
+//! * The checkpoint's entry/exit log (`crossings`): see [`Vault::log_crossing`].
 
 use std::path::Path;
 
@@ -63,6 +64,8 @@ pub enum VaultError {
     Db(String),
     #[error(transparent)]
     Audit(#[from] AuditError),
+    #[error("Dữ liệu lượt qua chốt không hợp lệ ({0}) / Invalid checkpoint crossing data ({0})")]
+    InvalidCrossing(&'static str),
 }
 
 impl From<rusqlite::Error> for VaultError {
@@ -284,6 +287,7 @@ impl<C: Clock> Vault<C> {
                 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
         )?;
         Accounts::<C>::init_schema(&tx)?;
+        crossings::init_schema(&tx)?;
         tx.execute(
             "INSERT INTO meta (k, v) VALUES ('schema_version', ?1)",
             params![SCHEMA_VERSION],
@@ -317,6 +321,8 @@ impl<C: Clock> Vault<C> {
         if version != Some(SCHEMA_VERSION) {
             return Err(VaultError::NotAVault);
         }
+        // Vaults made before checkpoint mode get the crossing log (no version change).
+        crossings::init_schema(&conn)?;
         Ok(Self {
             conn,
             accounts: Accounts::new(clock, policy),
@@ -921,6 +927,9 @@ fn verify_chain(conn: &Connection) -> Result<usize, AuditError> {
     }
     Ok(count)
 }
+
+mod crossings;
+pub use crossings::{Crossing, Direction, NewCrossing};
 
 #[cfg(test)]
 mod tests;

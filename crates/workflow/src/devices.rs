@@ -628,9 +628,8 @@ impl Devices {
             cancel,
         };
         let trust = chip::ReadOptions {
-            csca: vec![keys.csca.clone()],
             now,
-            biometrics: true,
+            ..chip::ReadOptions::new(vec![keys.csca.clone()])
         };
         let started = Instant::now();
         let report = chip::personalize(&mut counted, &profile, &doc, &trust).map_err(|e| {

@@ -1,0 +1,342 @@
+//! Verifying a presented card: read the chip with the access key, run passive and active
+//! authentication against the trust store, compare the chip's fields with what the card
+//! claims (its QR code or typed data), and turn every failure into an [`Alert`] an officer
+//! can act on.
+
+use crate::card_qr::{normalize_text, parse_ddmmyyyy, CardQr};
+use crate::AccessKey;
+use cardreader::CardTransport;
+use chip::{CheckKind, CheckOutcome, ReadOptions, Reading};
+use citizen::Field;
+use std::time::{Duration, Instant};
+use time::Date;
+
+/// What the card claims, to be compared with its chip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The card's QR code: seven fields.
+    Qr(CardQr),
+    /// Typed by the officer: the ID number when all 12 digits were typed, the birth date
+    /// when its century was typed.
+    Typed {
+        id_number: Option<String>,
+        date_of_birth: Option<Date>,
+    },
+}
+
+impl Claim {
+    /// The claimed fields in DG13's display form.
+    pub fn fields(&self) -> Vec<(Field, String)> {
+        match self {
+            Claim::Qr(q) => q.fields(),
+            Claim::Typed {
+                id_number,
+                date_of_birth,
+            } => {
+                let mut v = Vec::new();
+                if let Some(id) = id_number {
+                    v.push((Field::IdNumber, id.clone()));
+                }
+                if let Some(d) = date_of_birth {
+                    v.push((
+                        Field::DateOfBirth,
+                        format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year()),
+                    ));
+                }
+                v
+            }
+        }
+    }
+}
+
+/// One reason a card is not verified. Messages name what failed in Vietnamese and English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Alert {
+    /// The chip says something else than the card's QR code (or the typed data).
+    FieldMismatch {
+        field: Field,
+        claimed: String,
+        chip: String,
+    },
+    /// EF.SOD's signature (or its signed attributes) does not verify: the signed data were
+    /// altered or the SOD is forged.
+    SodSignature { detail: String },
+    /// A data group differs from its hash in EF.SOD: altered after signing.
+    DataGroupHash { dg: u8 },
+    /// A data group EF.SOD lists is missing from the chip.
+    DataGroupMissing { dg: u8 },
+    /// The Document Signer is not certified by a trusted CSCA (or its certificate is expired
+    /// or badly signed).
+    UnknownSigner { detail: String },
+    /// A verified CSCA CRL revokes the Document Signer.
+    RevokedSigner { detail: String },
+    /// The chip does not hold the Active Authentication key: a clone.
+    ActiveAuthentication { detail: String },
+    /// Other inconsistencies in what the chip returned (DG1 against the access key, a data
+    /// group that does not parse).
+    ChipData { what: String, detail: String },
+    /// Nothing failed but the card could not be proven genuine (no EF.SOD, no trusted CSCA).
+    NotProven { detail: String },
+    /// BAC failed or the chip could not be read: wrong QR data, or not this card's chip.
+    ChipUnreadable { detail: String },
+    /// The card left the reader during the read.
+    CardRemoved,
+}
+
+impl Alert {
+    /// A short code with no personal data, for the crossing log and reports.
+    pub fn code(&self) -> String {
+        match self {
+            Alert::FieldMismatch { field, .. } => format!("mismatch.{}", field.json_key()),
+            Alert::SodSignature { .. } => "sod_signature".into(),
+            Alert::DataGroupHash { dg } => format!("dg_hash.{dg}"),
+            Alert::DataGroupMissing { dg } => format!("dg_missing.{dg}"),
+            Alert::UnknownSigner { .. } => "unknown_signer".into(),
+            Alert::RevokedSigner { .. } => "revoked_signer".into(),
+            Alert::ActiveAuthentication { .. } => "active_auth".into(),
+            Alert::ChipData { .. } => "chip_data".into(),
+            Alert::NotProven { .. } => "not_proven".into(),
+            Alert::ChipUnreadable { .. } => "chip_unreadable".into(),
+            Alert::CardRemoved => "card_removed".into(),
+        }
+    }
+
+    /// The alert for the officer, Vietnamese.
+    pub fn message_vi(&self) -> String {
+        let (head, _) = describe_code(&self.code());
+        match self {
+            Alert::FieldMismatch { claimed, chip, .. } => {
+                format!("{head}: mã QR ghi {claimed:?}, chip ghi {chip:?}")
+            }
+            Alert::ChipData { what, .. } => format!("{head}: {what}"),
+            _ => head,
+        }
+    }
+
+    /// The alert for the officer, English.
+    pub fn message_en(&self) -> String {
+        let (_, head) = describe_code(&self.code());
+        match self {
+            Alert::FieldMismatch { claimed, chip, .. } => {
+                format!("{head}: the QR code says {claimed:?}, the chip says {chip:?}")
+            }
+            Alert::ChipData { what, .. } => format!("{head}: {what}"),
+            _ => head,
+        }
+    }
+
+    /// What the check itself reported, when it said more.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Alert::SodSignature { detail }
+            | Alert::UnknownSigner { detail }
+            | Alert::RevokedSigner { detail }
+            | Alert::ActiveAuthentication { detail }
+            | Alert::ChipData { detail, .. }
+            | Alert::NotProven { detail }
+            | Alert::ChipUnreadable { detail } => Some(detail),
+            _ => None,
+        }
+    }
+}
+
+/// Vietnamese and English text for an alert code (as logged), e.g. in the daily report.
+pub fn describe_code(code: &str) -> (String, String) {
+    let (kind, arg) = code.split_once('.').unwrap_or((code, ""));
+    let field = Field::from_json_key(arg);
+    match (kind, field) {
+        ("mismatch", Some(f)) => (
+            format!("{} trên chip khác mã QR", f.label_vi()),
+            format!("{} on the chip differs from the QR code", f.label_en()),
+        ),
+        ("dg_hash", _) => (
+            format!("DG{arg} bị sửa sau khi ký (mã băm không khớp)"),
+            format!("DG{arg} altered after signing (hash mismatch)"),
+        ),
+        ("dg_missing", _) => (
+            format!("chip thiếu DG{arg} đã được ký"),
+            format!("the chip lacks the signed DG{arg}"),
+        ),
+        ("sod_signature", _) => (
+            "chữ ký EF.SOD không hợp lệ".into(),
+            "bad EF.SOD signature".into(),
+        ),
+        ("unknown_signer", _) => (
+            "người ký không được CSCA tin cậy chứng nhận".into(),
+            "unknown signer: not certified by a trusted CSCA".into(),
+        ),
+        ("revoked_signer", _) => ("người ký đã bị thu hồi".into(), "revoked signer".into()),
+        ("active_auth", _) => (
+            "xác thực chủ động thất bại: chip có thể là bản sao".into(),
+            "Active Authentication failed: the chip may be a clone".into(),
+        ),
+        ("chip_data", _) => (
+            "dữ liệu chip không nhất quán".into(),
+            "inconsistent chip data".into(),
+        ),
+        ("not_proven", _) => (
+            "không chứng minh được thẻ là thật".into(),
+            "the card could not be proven genuine".into(),
+        ),
+        ("chip_unreadable", _) => (
+            "không mở được chip: dữ liệu QR sai hoặc không phải chip của thẻ này".into(),
+            "chip unreadable: wrong QR data, or not this card's chip".into(),
+        ),
+        ("card_removed", _) => (
+            "thẻ bị rút ra khi đang đọc".into(),
+            "card removed during the read".into(),
+        ),
+        _ => (code.to_string(), code.to_string()),
+    }
+}
+
+/// One claimed field beside the chip's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    pub field: Field,
+    pub claimed: String,
+    /// `None` when the chip was not read or carries no DG13.
+    pub chip: Option<String>,
+    pub matches: bool,
+}
+
+/// The checkpoint's answer.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub alerts: Vec<Alert>,
+    pub comparisons: Vec<Comparison>,
+    /// What was read, when the chip opened.
+    pub reading: Option<Reading>,
+    /// Chip read, authentication and comparison.
+    pub elapsed: Duration,
+}
+
+impl Verification {
+    /// Verified: the chip was read, every check passed including the signer's chain, and
+    /// every claimed field matches.
+    pub fn verified(&self) -> bool {
+        self.alerts.is_empty() && self.reading.is_some()
+    }
+
+    /// The chip's value of a field, when read.
+    pub fn chip_field(&self, field: Field) -> Option<&str> {
+        self.reading.as_ref().and_then(|r| {
+            r.fields
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map(|(_, v)| v.as_str())
+        })
+    }
+}
+
+/// Whether the chip's value says the same as the claimed one: text in NFC with single spaces,
+/// letter case ignored (a scanner or a typist may change it); dates as dates.
+fn same(field: Field, claimed: &str, chip: &str) -> bool {
+    match field {
+        Field::DateOfBirth | Field::DateOfIssue => {
+            let date = |s: &str| parse_ddmmyyyy(&s.replace('/', ""));
+            match (date(claimed), date(chip)) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            }
+        }
+        _ => normalize_text(claimed).to_lowercase() == normalize_text(chip).to_lowercase(),
+    }
+}
+
+/// Reads the card in `t` with `key` and verifies it against `opts` (trust store) and
+/// `claim`. Never fails: a card that cannot be read is an alert.
+pub fn verify<T: CardTransport + ?Sized>(
+    t: &mut T,
+    key: &AccessKey,
+    claim: &Claim,
+    opts: &ReadOptions,
+) -> Verification {
+    let started = Instant::now();
+    let claimed = claim.fields();
+    let unread = |alert: Alert| Verification {
+        alerts: vec![alert],
+        comparisons: claimed
+            .iter()
+            .map(|(f, v)| Comparison {
+                field: *f,
+                claimed: v.clone(),
+                chip: None,
+                matches: false,
+            })
+            .collect(),
+        reading: None,
+        elapsed: started.elapsed(),
+    };
+    let info = match key.mrz_information() {
+        Ok(i) => i,
+        Err(e) => {
+            return unread(Alert::ChipUnreadable {
+                detail: e.to_string(),
+            })
+        }
+    };
+    let reading = match chip::read_card(t, &info, opts) {
+        Ok(r) => r,
+        Err(e) if e.card_gone() => return unread(Alert::CardRemoved),
+        Err(e) => {
+            return unread(Alert::ChipUnreadable {
+                detail: e.to_string(),
+            })
+        }
+    };
+    let mut alerts = Vec::new();
+    for c in &reading.checks {
+        let detail = match &c.outcome {
+            CheckOutcome::Passed => continue,
+            CheckOutcome::NotRun(why) => {
+                alerts.push(Alert::NotProven {
+                    detail: format!("{} / {}: {why}", c.name_vi, c.name_en),
+                });
+                continue;
+            }
+            CheckOutcome::Failed(why) => why.clone(),
+        };
+        alerts.push(match c.kind {
+            CheckKind::SodSignature => Alert::SodSignature { detail },
+            CheckKind::SignerCertified => Alert::UnknownSigner { detail },
+            CheckKind::SignerNotRevoked => Alert::RevokedSigner { detail },
+            CheckKind::DataGroupHash(dg) => Alert::DataGroupHash { dg },
+            CheckKind::DataGroupMissing(dg) => Alert::DataGroupMissing { dg },
+            CheckKind::ActiveAuthentication => Alert::ActiveAuthentication { detail },
+            CheckKind::Structure => Alert::ChipData {
+                what: format!("{} / {}", c.name_vi, c.name_en),
+                detail,
+            },
+        });
+    }
+    // A card with a DG13 layout is expected: a chip without one cannot back its QR code.
+    let mut comparisons = Vec::new();
+    for (field, value) in claimed {
+        let chip = reading
+            .fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| v.clone());
+        let matches = chip.as_deref().is_some_and(|c| same(field, &value, c));
+        if !matches {
+            alerts.push(Alert::FieldMismatch {
+                field,
+                claimed: value.clone(),
+                chip: chip.clone().unwrap_or_default(),
+            });
+        }
+        comparisons.push(Comparison {
+            field,
+            claimed: value,
+            chip,
+            matches,
+        });
+    }
+    Verification {
+        alerts,
+        comparisons,
+        reading: Some(reading),
+        elapsed: started.elapsed(),
+    }
+}

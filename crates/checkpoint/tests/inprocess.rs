@@ -1,0 +1,217 @@
+//! Checkpoint verification against the in-process chip emulator: a station-issued card
+//! verifies from its QR code; every attack and mismatch gives its own alert. The same flows
+//! run through the real pcscd in tests/tests/hil_checkpoint.rs.
+
+use checkpoint::{verify, AccessKey, Alert, CardQr, Claim};
+use chip::{Biometrics, ReadOptions};
+use citizen::{CitizenRecord, ExpiryRule, Field};
+use iso19794::{FingerPosition, FingerRecord};
+use pki::{DocumentSigner, TestPki};
+use profiles::Profile;
+use std::sync::OnceLock;
+use vchip::{Faults, InProcessCard, VirtualChip};
+
+fn data(name: &str) -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/");
+    std::fs::read(format!("{path}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn record() -> CitizenRecord {
+    CitizenRecord::from_json(&String::from_utf8(data("record.json")).unwrap()).unwrap()
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn pkis() -> &'static (TestPki, TestPki) {
+    static P: OnceLock<(TestPki, TestPki)> = OnceLock::new();
+    P.get_or_init(|| {
+        (
+            pki::generate_test_pki("VN", "station", now()).unwrap(),
+            pki::generate_test_pki("VN", "rogue", now()).unwrap(),
+        )
+    })
+}
+
+/// The QR code a card issued from `r` carries.
+fn qr_text(r: &CitizenRecord) -> String {
+    CardQr::from_record(r).to_text()
+}
+
+/// A card personalized from the demo record, signed by `p`'s Document Signer.
+fn card(p: &TestPki) -> VirtualChip {
+    let profile = Profile::load("vn-citizen-card").unwrap();
+    let bio = Biometrics {
+        portrait_jpeg: data("portrait.jpg"),
+        eyes: None,
+        fingers: vec![
+            FingerRecord::from_png(
+                FingerPosition::RightIndex,
+                80,
+                data("fingers/right-index.png"),
+            )
+            .unwrap(),
+            FingerRecord::from_png(
+                FingerPosition::LeftIndex,
+                75,
+                data("fingers/left-index.png"),
+            )
+            .unwrap(),
+        ],
+    };
+    let signer = DocumentSigner::from_pkcs8(&p.ds_key_pkcs8, &p.ds_cert_der).unwrap();
+    let doc = chip::build(&record(), &bio, &profile, &signer, now()).unwrap();
+    let mut c = InProcessCard::new(VirtualChip::blank(profile.clone()), Faults::none());
+    // Personalize with the signer's own CSCA so the read-back passes.
+    let own = ReadOptions::new(vec![p.csca_cert_der.clone()]);
+    chip::personalize(&mut c, &profile, &doc, &own).unwrap();
+    c.into_chip()
+}
+
+fn station_card() -> VirtualChip {
+    static C: OnceLock<Vec<u8>> = OnceLock::new();
+    let bytes = C.get_or_init(|| card(&pkis().0).to_bytes());
+    VirtualChip::from_bytes(bytes).unwrap()
+}
+
+fn store() -> pki::TrustStore {
+    pki::TrustStore::from_csca_ders(vec![pkis().0.csca_cert_der.clone()])
+}
+
+fn check(chip: VirtualChip, qr: &str, store: &pki::TrustStore) -> checkpoint::Verification {
+    let qr = CardQr::parse(qr).unwrap();
+    let key = AccessKey::from_qr(&qr, &ExpiryRule::default()).unwrap();
+    let mut t = InProcessCard::new(chip, Faults::none());
+    verify(
+        &mut t,
+        &key,
+        &Claim::Qr(qr),
+        &ReadOptions::with_trust(store),
+    )
+}
+
+fn codes(v: &checkpoint::Verification) -> Vec<String> {
+    v.alerts.iter().map(Alert::code).collect()
+}
+
+#[test]
+fn a_station_issued_card_verifies_from_its_qr_code() {
+    let v = check(station_card(), &qr_text(&record()), &store());
+    assert_eq!(codes(&v), Vec::<String>::new());
+    assert!(v.verified());
+    assert_eq!(v.comparisons.len(), 7);
+    assert!(v.comparisons.iter().all(|c| c.matches));
+    assert_eq!(v.chip_field(Field::FullName), Some("Nguyễn Văn An"));
+    assert!(v.reading.as_ref().unwrap().portrait.is_some());
+}
+
+#[test]
+fn a_qr_code_that_differs_from_the_chip_names_the_field() {
+    let mut r = record();
+    r.full_name = "Nguyễn Văn Ân".into();
+    r.place_of_residence = "Số 99 phố Huế, Hà Nội".into();
+    let v = check(station_card(), &qr_text(&r), &store());
+    assert_eq!(
+        codes(&v),
+        vec!["mismatch.full_name", "mismatch.place_of_residence"]
+    );
+    assert!(!v.verified());
+    let msg = v.alerts[0].message_en();
+    assert!(
+        msg.contains("Nguyễn Văn Ân") && msg.contains("Nguyễn Văn An"),
+        "{msg}"
+    );
+    assert!(v.alerts[0].message_vi().contains("khác mã QR"));
+    // Letter case and spacing are not a mismatch.
+    let mut r = record();
+    r.full_name = "NGUYỄN  VĂN AN".into();
+    assert!(check(station_card(), &qr_text(&r), &store()).verified());
+}
+
+#[test]
+fn a_qr_code_for_another_birth_date_cannot_open_the_chip() {
+    let mut r = record();
+    r.date_of_birth = time::macros::date!(1995 - 05 - 13);
+    let v = check(station_card(), &qr_text(&r), &store());
+    assert_eq!(codes(&v), vec!["chip_unreadable"]);
+    assert!(v.reading.is_none());
+    assert!(v.comparisons.iter().all(|c| c.chip.is_none() && !c.matches));
+}
+
+#[test]
+fn dg13_altered_after_signing_is_a_hash_alert() {
+    let mut c = station_card();
+    let mut dg13 = c.file(0x010D).unwrap().to_vec();
+    let at = dg13.windows(2).position(|w| w == b"An").unwrap();
+    dg13[at + 1] = b'm';
+    c.set_file(0x010D, dg13);
+    let v = check(c, &qr_text(&record()), &store());
+    // The altered name also differs from the QR code.
+    assert_eq!(codes(&v), vec!["dg_hash.13", "mismatch.full_name"]);
+}
+
+#[test]
+fn unknown_and_revoked_signers_and_clones_each_have_their_alert() {
+    let (station, rogue) = pkis();
+    // Signed under another CSCA.
+    let v = check(card(rogue), &qr_text(&record()), &store());
+    assert_eq!(codes(&v), vec!["unknown_signer"]);
+    assert!(v.alerts[0].detail().unwrap().contains("not a trusted CSCA"));
+    // Revoked by the station CSCA's CRL.
+    let mut s = store();
+    let crl = pki::sign_crl(
+        &station.csca_cert_der,
+        &station.csca_key_pkcs8,
+        &[pki::certificate_serial(&station.ds_cert_der).unwrap()],
+        now(),
+        now() + time::Duration::days(7),
+    )
+    .unwrap();
+    s.add_crl(&crl, "station.crl", now()).unwrap();
+    let v = check(station_card(), &qr_text(&record()), &s);
+    assert_eq!(codes(&v), vec!["revoked_signer"]);
+    // A clone without the Active Authentication key.
+    let v = check(
+        station_card().clone_without_aa_key(),
+        &qr_text(&record()),
+        &store(),
+    );
+    assert_eq!(codes(&v), vec!["active_auth"]);
+    assert!(v.alerts[0].message_en().contains("clone"));
+}
+
+#[test]
+fn no_trusted_csca_is_not_proven_and_a_pulled_card_is_card_removed() {
+    let v = check(station_card(), &qr_text(&record()), &pki::TrustStore::new());
+    assert_eq!(codes(&v), vec!["not_proven"]);
+    assert!(!v.verified());
+
+    let qr = CardQr::parse(&qr_text(&record())).unwrap();
+    let key = AccessKey::from_qr(&qr, &ExpiryRule::default()).unwrap();
+    let faults = Faults {
+        pull_after: Some(6),
+        ..Faults::none()
+    };
+    let mut t = InProcessCard::new(station_card(), faults);
+    let v = verify(
+        &mut t,
+        &key,
+        &Claim::Qr(qr),
+        &ReadOptions::with_trust(&store()),
+    );
+    assert_eq!(codes(&v), vec!["card_removed"]);
+}
+
+#[test]
+fn typed_keys_verify_and_compare_what_was_typed() {
+    let key = AccessKey::typed("001095012345", "12/05/1995", "350512").unwrap();
+    let claim = Claim::Typed {
+        id_number: Some("001095012345".into()),
+        date_of_birth: Some(time::macros::date!(1995 - 05 - 12)),
+    };
+    let mut t = InProcessCard::new(station_card(), Faults::none());
+    let v = verify(&mut t, &key, &claim, &ReadOptions::with_trust(&store()));
+    assert!(v.verified(), "{:?}", codes(&v));
+    assert_eq!(v.comparisons.len(), 2);
+}

@@ -1,0 +1,621 @@
+//! `idstation checkpoint verify` and `idstation report checkpoint`: verifying a presented card
+//! at a checkpoint (its QR code or typed data, its chip against the trust store), logging the
+//! crossing in the vault, and the day's list of crossings.
+
+use crate::card::connect;
+use crate::record::{load_profile, policy_for};
+use crate::session::VaultLogin;
+use crate::Failure;
+use checkpoint::{AccessKey, Alert, CardQr, Claim, Verification};
+use chip::CheckOutcome;
+use citizen::Field;
+use serde_json::json;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use vault::{Crossing, Direction, NewCrossing};
+
+#[derive(clap::Subcommand)]
+pub enum CheckpointCommand {
+    /// Verifies a presented card: BAC keys from its QR code (or typed data), the chip read
+    /// with passive and active authentication against the trust store, the chip's fields
+    /// compared with the QR code's; logs the crossing. Exit 0 only for a verified card, 1 for
+    /// any alert, 2 for bad input.
+    Verify(VerifyArgs),
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum DirectionArg {
+    In,
+    Out,
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("claim").required(true).args(["qr", "qr_image", "id_number"])))]
+pub struct VerifyArgs {
+    #[arg(long)]
+    reader: String,
+    /// The card's QR code text, as a scanner delivers it.
+    #[arg(long)]
+    qr: Option<String>,
+    /// A photo or scan (PNG/JPEG) of the card's QR code.
+    #[arg(long)]
+    qr_image: Option<PathBuf>,
+    /// Typed instead of a QR code: the 12-digit ID number (or the 9-character document number).
+    #[arg(long, requires_all = ["birth", "expiry"])]
+    id_number: Option<String>,
+    /// Typed date of birth: YYMMDD, DDMMYYYY or YYYY-MM-DD.
+    #[arg(long, requires = "id_number")]
+    birth: Option<String>,
+    /// Typed date of expiry: YYMMDD, DDMMYYYY, YYYY-MM-DD, or "<<<<<<" for none.
+    #[arg(long, requires = "id_number")]
+    expiry: Option<String>,
+    /// Entering (in) or leaving (out) the area.
+    #[arg(long, value_enum)]
+    direction: DirectionArg,
+    /// This checkpoint's id, as the log and the report show it.
+    #[arg(long, env = "IDSTATION_CHECKPOINT", default_value = "checkpoint")]
+    checkpoint: String,
+    /// Folder of trusted CSCA certificates (.der/.cer/.crt/.pem), master lists (.ml) and
+    /// CRLs (.crl).
+    #[arg(long)]
+    trust: Option<PathBuf>,
+    /// An ICAO CSCA master list (CMS); its signer must be certified by a CSCA already trusted.
+    #[arg(long)]
+    master_list: Vec<PathBuf>,
+    /// A CSCA's CRL (DER or PEM) revoking Document Signers.
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    /// Firmware profile whose expiry rule gives the card's expiry from the QR code.
+    #[arg(long, default_value = "vn-citizen-card")]
+    profile: String,
+    /// Folder to save the chip's portrait in.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Seconds to wait for a card in the reader.
+    #[arg(long, default_value_t = 30)]
+    wait: u64,
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    login: VaultLogin,
+}
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The day, YYYY-MM-DD (local date).
+    #[arg(long)]
+    date: String,
+    /// FILE.csv or FILE.pdf.
+    #[arg(long)]
+    out: PathBuf,
+    /// Only this checkpoint.
+    #[arg(long)]
+    checkpoint: Option<String>,
+    /// The station file, for its time zone (otherwise the system's).
+    #[arg(long, env = "IDSTATION_STATION")]
+    station: Option<PathBuf>,
+    #[command(flatten)]
+    login: VaultLogin,
+}
+
+pub fn run(cmd: CheckpointCommand) -> Result<u8, Failure> {
+    match cmd {
+        CheckpointCommand::Verify(a) => verify(a),
+    }
+}
+
+/// The claim and access key from the QR text, QR image or typed data.
+fn claim_and_key(a: &VerifyArgs) -> Result<(Claim, AccessKey), Failure> {
+    let rule = || -> Result<citizen::ExpiryRule, Failure> {
+        Ok(policy_for(&load_profile(&a.profile)?)?.expiry)
+    };
+    let from_qr = |qr: CardQr| -> Result<(Claim, AccessKey), Failure> {
+        let key = AccessKey::from_qr(&qr, &rule()?).map_err(|e| Failure::input(e.to_string()))?;
+        Ok((Claim::Qr(qr), key))
+    };
+    if let Some(text) = &a.qr {
+        return from_qr(CardQr::parse(text).map_err(|e| Failure::input(e.to_string()))?);
+    }
+    if let Some(path) = &a.qr_image {
+        let texts = qr::decode_image_file(path).map_err(|e| Failure::input(e.to_string()))?;
+        // The card's code among whatever else the photo shows; else why the first is not.
+        let mut first_error = None;
+        for t in &texts {
+            match CardQr::parse(t) {
+                Ok(q) => return from_qr(q),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        return Err(Failure::input(match first_error {
+            Some(e) => e.to_string(),
+            None => qr::QrError::NoCode.to_string(),
+        }));
+    }
+    let (Some(id), Some(birth), Some(expiry)) = (&a.id_number, &a.birth, &a.expiry) else {
+        return Err(Failure::input(
+            "cần --qr, --qr-image hoặc --id-number --birth --expiry / give --qr, --qr-image or --id-number --birth --expiry",
+        ));
+    };
+    let key = AccessKey::typed(id, birth, expiry).map_err(|e| Failure::input(e.to_string()))?;
+    let id = id.trim();
+    let claim = Claim::Typed {
+        id_number: (id.len() == 12).then(|| id.to_string()),
+        date_of_birth: checkpoint::parse_typed_date(birth).and_then(|(_, d)| d),
+    };
+    Ok((claim, key))
+}
+
+/// The trust store from --trust, --master-list and --crl; refuses an empty one (nothing
+/// could be proven genuine).
+fn trust_store(a: &VerifyArgs) -> Result<pki::TrustStore, Failure> {
+    let now = time::OffsetDateTime::now_utc();
+    let input = |e: pki::TrustError| Failure::input(e.to_string());
+    let mut store = pki::TrustStore::new();
+    if let Some(dir) = &a.trust {
+        store.load_folder(dir, now).map_err(input)?;
+    }
+    for ml in &a.master_list {
+        store.load_master_list(ml, now).map_err(input)?;
+    }
+    for crl in &a.crl {
+        store.load_crl(crl, now).map_err(input)?;
+    }
+    if store.anchors().is_empty() {
+        return Err(Failure::input(
+            "chưa có CSCA tin cậy nào: cần --trust DIR hoặc --master-list FILE / no trusted CSCA: give --trust DIR or --master-list FILE",
+        ));
+    }
+    Ok(store)
+}
+
+fn colour(on: bool, code: &str, text: &str) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn verify(a: VerifyArgs) -> Result<u8, Failure> {
+    let (claim, key) = claim_and_key(&a)?;
+    let store = trust_store(&a)?;
+    let mut vault = a.login.open()?;
+    let mut card = connect(&a.reader, a.wait)?;
+    let v = checkpoint::verify(
+        &mut card,
+        &key,
+        &claim,
+        &chip::ReadOptions::with_trust(&store),
+    );
+    drop(card);
+
+    let direction = match a.direction {
+        DirectionArg::In => Direction::In,
+        DirectionArg::Out => Direction::Out,
+    };
+    // The person as the chip says, when it was read; otherwise as the card claims.
+    let claimed = |f: Field| {
+        claim
+            .fields()
+            .into_iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, s)| s)
+            .unwrap_or_default()
+    };
+    let person = |f: Field| {
+        v.chip_field(f)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| claimed(f))
+    };
+    let codes: Vec<String> = v.alerts.iter().map(Alert::code).collect();
+    let crossing = vault
+        .log_crossing(&NewCrossing {
+            checkpoint: &a.checkpoint,
+            direction,
+            verified: v.verified(),
+            alerts: &codes,
+            id_number: &person(Field::IdNumber),
+            full_name: &person(Field::FullName),
+        })
+        .map_err(|e| {
+            Failure::device(format!(
+                "không ghi được nhật ký / cannot log the crossing: {e}"
+            ))
+        })?;
+    vault.lock();
+
+    let saved = match (&a.out, v.reading.as_ref().and_then(|r| r.portrait.as_ref())) {
+        (Some(dir), Some(p)) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Failure::device(format!("{}: {e}", dir.display())))?;
+            let ext = if p.starts_with(&[0xFF, 0xD8]) {
+                "jpg"
+            } else {
+                "jp2"
+            };
+            let path = dir.join(format!("portrait.{ext}"));
+            std::fs::write(&path, p)
+                .map_err(|e| Failure::device(format!("{}: {e}", path.display())))?;
+            Some(path)
+        }
+        _ => None,
+    };
+    if a.json {
+        print_json(&a, &v, crossing, saved.as_deref());
+    } else {
+        print_text(&a, &v, crossing, saved.as_deref());
+    }
+    Ok(if v.verified() { 0 } else { 1 })
+}
+
+fn print_json(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Path>) {
+    let chip_fields: serde_json::Map<String, serde_json::Value> = v
+        .reading
+        .iter()
+        .flat_map(|r| r.fields.iter())
+        .map(|(f, s)| (f.json_key().to_string(), json!(s)))
+        .collect();
+    let out = json!({
+        "verified": v.verified(),
+        "verdict": if v.verified() { "verified" } else { "alert" },
+        "alerts": v.alerts.iter().map(|al| json!({
+            "code": al.code(),
+            "vi": al.message_vi(),
+            "en": al.message_en(),
+            "detail": al.detail(),
+        })).collect::<Vec<_>>(),
+        "compared": v.comparisons.iter().map(|c| json!({
+            "field": c.field.json_key(),
+            "label_vi": c.field.label_vi(),
+            "label_en": c.field.label_en(),
+            "claimed": c.claimed,
+            "chip": c.chip,
+            "matches": c.matches,
+        })).collect::<Vec<_>>(),
+        "chip_fields": chip_fields,
+        "checks": v.reading.iter().flat_map(|r| r.checks.iter()).map(|c| {
+            let (outcome, detail) = match &c.outcome {
+                CheckOutcome::Passed => ("passed", String::new()),
+                CheckOutcome::Failed(d) => ("failed", d.clone()),
+                CheckOutcome::NotRun(d) => ("not run", d.clone()),
+            };
+            json!({"check_vi": c.name_vi, "check_en": c.name_en, "outcome": outcome, "detail": detail})
+        }).collect::<Vec<_>>(),
+        "portrait_bytes": v.reading.as_ref().and_then(|r| r.portrait.as_ref()).map(Vec::len),
+        "portrait_saved": saved.map(|p| p.display().to_string()),
+        "crossing": crossing,
+        "checkpoint": a.checkpoint,
+        "direction": match a.direction { DirectionArg::In => "in", DirectionArg::Out => "out" },
+        "elapsed_ms": v.elapsed.as_secs_f64() * 1000.0,
+    });
+    println!("{out:#}");
+}
+
+fn print_text(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Path>) {
+    let tty = std::io::stdout().is_terminal();
+    let bar = "═".repeat(64);
+    if v.verified() {
+        println!("{}", colour(tty, "1;32", &bar));
+        println!(
+            "{}",
+            colour(tty, "1;32", "   ✔  THẺ HỢP LỆ / CARD VERIFIED")
+        );
+        println!("{}", colour(tty, "1;32", &bar));
+    } else {
+        println!("{}", colour(tty, "1;31", &bar));
+        println!(
+            "{}",
+            colour(
+                tty,
+                "1;31",
+                "   ✘  CẢNH BÁO: THẺ KHÔNG ĐƯỢC XÁC THỰC / ALERT: CARD NOT VERIFIED"
+            )
+        );
+        println!("{}", colour(tty, "1;31", &bar));
+        for al in &v.alerts {
+            println!(
+                "{}",
+                colour(
+                    tty,
+                    "31",
+                    &format!("  ✘ {} / {}", al.message_vi(), al.message_en())
+                )
+            );
+            if let Some(d) = al.detail() {
+                println!("      {d}");
+            }
+        }
+    }
+    let label = |f: Field| format!("{} / {}", f.label_vi(), f.label_en());
+    let claimed_head = if a.qr.is_some() || a.qr_image.is_some() {
+        "Mã QR / QR code"
+    } else {
+        "Đã nhập / Typed"
+    };
+    // Compared fields first: one line when the chip agrees, both values when it does not.
+    println!();
+    for c in &v.comparisons {
+        if c.matches {
+            println!(
+                "{}",
+                colour(tty, "32", &format!("  ✔ {}: {}", label(c.field), c.claimed))
+            );
+        } else {
+            println!(
+                "{}",
+                colour(tty, "1;31", &format!("  ✘ {}", label(c.field)))
+            );
+            println!("      {claimed_head}: {}", c.claimed);
+            println!("      Chip: {}", c.chip.as_deref().unwrap_or("—"));
+        }
+    }
+    if let Some(r) = &v.reading {
+        let shown: Vec<Field> = v.comparisons.iter().map(|c| c.field).collect();
+        for (f, s) in &r.fields {
+            if !shown.contains(f) && !s.is_empty() {
+                println!("    {}: {s}", label(*f));
+            }
+        }
+        match (&r.portrait, saved) {
+            (Some(p), Some(path)) => println!(
+                "  Ảnh chân dung / portrait: {} bytes → {}",
+                p.len(),
+                path.display()
+            ),
+            (Some(p), None) => println!("  Ảnh chân dung / portrait: {} bytes", p.len()),
+            _ => {}
+        }
+    }
+    println!(
+        "  Đã ghi lượt {} #{crossing} tại {} / logged crossing #{crossing} ({}) at {}; {:.0} ms",
+        match a.direction {
+            DirectionArg::In => "vào",
+            DirectionArg::Out => "ra",
+        },
+        a.checkpoint,
+        match a.direction {
+            DirectionArg::In => "in",
+            DirectionArg::Out => "out",
+        },
+        a.checkpoint,
+        v.elapsed.as_secs_f64() * 1000.0
+    );
+}
+
+/// A CSV cell (RFC 4180 quoting); a leading formula character is neutralised so a
+/// spreadsheet never runs a name or checkpoint id as a formula.
+fn csv_cell(s: &str) -> String {
+    let safe = match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    };
+    if safe.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", safe.replace('"', "\"\""))
+    } else {
+        safe
+    }
+}
+
+/// "vi / en" for every alert code of a crossing.
+fn alerts_text(c: &Crossing) -> String {
+    c.alerts
+        .iter()
+        .map(|code| {
+            let (vi, en) = checkpoint::describe_code(code);
+            format!("{vi} / {en}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+struct Totals {
+    entered: usize,
+    left: usize,
+    alerts: usize,
+}
+
+fn totals(rows: &[Crossing]) -> Totals {
+    Totals {
+        entered: rows.iter().filter(|c| c.direction == Direction::In).count(),
+        left: rows
+            .iter()
+            .filter(|c| c.direction == Direction::Out)
+            .count(),
+        alerts: rows.iter().filter(|c| !c.verified).count(),
+    }
+}
+
+fn to_csv(rows: &[Crossing], offset: time::UtcOffset) -> String {
+    let mut out =
+        String::from("time,checkpoint,direction,officer,id_number,full_name,verdict,alerts\n");
+    for c in rows {
+        let cells = [
+            local_time(c.at, offset),
+            csv_cell(&c.checkpoint),
+            c.direction.as_str().to_string(),
+            csv_cell(&c.officer_name),
+            csv_cell(&c.id_number),
+            csv_cell(&c.full_name),
+            if c.verified { "verified" } else { "alert" }.to_string(),
+            csv_cell(&c.alerts.join(" ")),
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    let t = totals(rows);
+    // Totals in the same eight columns: the count in the last one.
+    out.push_str(&format!(
+        "TOTAL,,in,,,,,{}\nTOTAL,,out,,,,,{}\nTOTAL,,,,,,alert,{}\n",
+        t.entered, t.left, t.alerts
+    ));
+    out
+}
+
+fn local_time(at: i64, offset: time::UtcOffset) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .map(|t| {
+            let t = t.to_offset(offset);
+            format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+        })
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// HH:MM, for the PDF's narrow time column (the CSV keeps the seconds).
+fn local_minute(at: i64, offset: time::UtcOffset) -> String {
+    let mut t = local_time(at, offset);
+    t.truncate(5);
+    t
+}
+
+fn to_report(
+    rows: &[Crossing],
+    date: time::Date,
+    offset: time::UtcOffset,
+    checkpoint: Option<&str>,
+    printed_by: &str,
+) -> sheet::Report {
+    use sheet::Section;
+    let t = totals(rows);
+    let mut sections = vec![
+        Section::Paragraph(format!(
+            "Vào / In: {} · Ra / Out: {} · Cảnh báo / Alerts: {} · Tổng / Total: {}",
+            t.entered,
+            t.left,
+            t.alerts,
+            rows.len()
+        )),
+        Section::Bars {
+            title: "Lượt qua chốt / Crossings".into(),
+            unit: "lượt".into(),
+            bars: vec![
+                ("Vào / In".into(), t.entered as f64),
+                ("Ra / Out".into(), t.left as f64),
+                ("Cảnh báo / Alerts".into(), t.alerts as f64),
+            ],
+        },
+        Section::Heading("Từng lượt / Every crossing".into()),
+    ];
+    sections.push(Section::Table {
+        columns: vec![
+            "Giờ / Time".into(),
+            "Chốt / Checkpoint".into(),
+            "Hướng / Direction".into(),
+            "Cán bộ / Officer".into(),
+            "Số định danh / ID number".into(),
+            "Họ tên / Name".into(),
+            "Kết quả / Verdict".into(),
+        ],
+        rows: rows
+            .iter()
+            .map(|c| {
+                vec![
+                    local_minute(c.at, offset),
+                    c.checkpoint.clone(),
+                    format!("{} / {}", c.direction.label_vi(), c.direction.as_str()),
+                    c.officer_name.clone(),
+                    c.id_number.clone(),
+                    c.full_name.clone(),
+                    if c.verified {
+                        "Hợp lệ / verified".into()
+                    } else {
+                        format!("CẢNH BÁO / ALERT: {}", alerts_text(c))
+                    },
+                ]
+            })
+            .collect(),
+    });
+    sheet::Report {
+        title: "Báo cáo lượt ra vào chốt / Checkpoint crossings".into(),
+        lines: vec![
+            format!(
+                "Ngày / Date: {:02}/{:02}/{:04} (UTC{:+03}:{:02})",
+                date.day(),
+                u8::from(date.month()),
+                date.year(),
+                offset.whole_hours(),
+                offset.minutes_past_hour().unsigned_abs()
+            ),
+            format!(
+                "Chốt / Checkpoint: {}",
+                checkpoint.unwrap_or("tất cả / all")
+            ),
+            format!("In bởi / Printed by: {printed_by}"),
+        ],
+        sections,
+    }
+}
+
+/// `idstation report checkpoint`: every crossing logged that day, with totals.
+pub fn report(a: ReportArgs) -> Result<u8, Failure> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(&a.date, &fmt).map_err(|_| {
+        Failure::input(format!(
+            "ngày phải có dạng YYYY-MM-DD, nhận {0:?} / the date must be YYYY-MM-DD, got {0:?}",
+            a.date
+        ))
+    })?;
+    let ext = a
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(ext.as_deref(), Some("csv") | Some("pdf")) {
+        return Err(Failure::input(format!(
+            "--out phải là .csv hoặc .pdf: {0} / --out must end in .csv or .pdf: {0}",
+            a.out.display()
+        )));
+    }
+    let offset = match &a.station {
+        Some(path) => workflow::StationConfig::load(path)
+            .map_err(|e| Failure::input(e.to_string()))?
+            .offset()
+            .unwrap_or(time::UtcOffset::UTC),
+        None => time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+    };
+    let from = date.midnight().assume_offset(offset).unix_timestamp();
+    let mut vault = a.login.open()?;
+    let rows = vault
+        .crossings_between(from, from + 86_400, a.checkpoint.as_deref())
+        .map_err(|e| Failure::device(e.to_string()))?;
+    vault.lock();
+    let bytes = if ext.as_deref() == Some("csv") {
+        to_csv(&rows, offset).into_bytes()
+    } else {
+        let fonts = sheet::Fonts::system().map_err(|e| Failure::device(e.to_string()))?;
+        sheet::render_report(
+            &fonts,
+            &to_report(
+                &rows,
+                date,
+                offset,
+                a.checkpoint.as_deref(),
+                &a.login.officer,
+            ),
+        )
+        .map_err(|e| Failure::device(e.to_string()))?
+    };
+    crate::report::write_atomically(&a.out, &bytes)?;
+    let t = totals(&rows);
+    let (n, i, o, al, out) = (rows.len(), t.entered, t.left, t.alerts, a.out.display());
+    println!(
+        "Báo cáo chốt ngày {date}: {n} lượt ({i} vào, {o} ra, {al} cảnh báo) → {out} / checkpoint report {date}: {n} crossings ({i} in, {o} out, {al} alerts) → {out}"
+    );
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_and_formula_safe() {
+        assert_eq!(csv_cell("Nguyễn Văn An"), "Nguyễn Văn An");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_cell("-1,2"), "\"'-1,2\"");
+    }
+}

@@ -1,0 +1,295 @@
+//! The checkpoint trust store: CSCA folders, master lists (ICAO 9303-12 §9), CRLs (RFC 5280).
+
+use pki::*;
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+/// Two unrelated test PKIs, A and B, made once.
+fn pkis() -> &'static (TestPki, TestPki) {
+    static P: OnceLock<(TestPki, TestPki)> = OnceLock::new();
+    P.get_or_init(|| {
+        (
+            generate_test_pki("VN", "A", now()).unwrap(),
+            generate_test_pki("VN", "B", now()).unwrap(),
+        )
+    })
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("pki-trust-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap()
+}
+
+fn chains(store: &TrustStore, ds: &[u8]) -> Result<(), PkiError> {
+    let anchors = store.anchors_der();
+    let refs: Vec<&[u8]> = anchors.iter().map(Vec::as_slice).collect();
+    verify_ds_certificate(ds, &refs, now())
+}
+
+#[test]
+fn a_folder_of_der_and_pem_certificates_is_trusted_and_other_files_are_named() {
+    let (a, b) = pkis();
+    let dir = scratch("folder");
+    std::fs::write(dir.join("a.der"), &a.csca_cert_der).unwrap();
+    // Two certificates in one PEM file.
+    let both = pem("CERTIFICATE", &b.csca_cert_der) + &pem("CERTIFICATE", &a.csca_cert_der);
+    std::fs::write(dir.join("both.PEM"), both).unwrap();
+    std::fs::write(dir.join("README.txt"), "not a certificate").unwrap();
+    // A link into a shared store counts like the file.
+    let shared = scratch("folder-shared");
+    std::fs::write(shared.join("a.der"), &a.csca_cert_der).unwrap();
+    std::os::unix::fs::symlink(shared.join("a.der"), dir.join("linked.crt")).unwrap();
+    let mut store = TrustStore::new();
+    let loaded = store.load_folder(&dir, now()).unwrap();
+    assert_eq!(loaded.len(), 3);
+    assert_eq!(store.anchors().len(), 2, "duplicates are kept once");
+    assert!(store.revocations().is_none(), "no CRL loaded");
+    assert!(store.notes.iter().any(|n| n.contains("README.txt")));
+    assert_eq!(chains(&store, &a.ds_cert_der), Ok(()));
+    assert_eq!(chains(&store, &b.ds_cert_der), Ok(()));
+
+    std::fs::write(dir.join("broken.cer"), b"\x30\x03\x02\x01").unwrap();
+    let e = TrustStore::new().load_folder(&dir, now()).unwrap_err();
+    assert!(matches!(e, TrustError::Certificate { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("broken.cer") && msg.contains("not a valid certificate"),
+        "{msg}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_master_list_signed_under_a_trusted_csca_adds_its_cscas() {
+    let (a, b) = pkis();
+    let ml = build_master_list(
+        &a.mls_key_pkcs8,
+        &a.mls_cert_der,
+        &[b.csca_cert_der.clone(), a.csca_cert_der.clone()],
+        Some(now()),
+    )
+    .unwrap();
+    let mut store = TrustStore::from_csca_ders(vec![a.csca_cert_der.clone()]);
+    assert_eq!(chains(&store, &b.ds_cert_der), Err(PkiError::UnknownSigner));
+    match store.add_master_list(&ml, "vn.ml", now()).unwrap() {
+        Loaded::MasterList {
+            certificates,
+            signer,
+        } => {
+            assert_eq!(certificates, 2);
+            assert!(signer.contains("Master List Signer"), "{signer}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.anchors().len(), 2);
+    assert_eq!(chains(&store, &b.ds_cert_der), Ok(()));
+
+    // In a folder: the certificate is read first, so the list verifies against it.
+    let dir = scratch("ml-folder");
+    std::fs::write(dir.join("z-csca.der"), &a.csca_cert_der).unwrap();
+    std::fs::write(dir.join("a-list.ml"), &ml).unwrap();
+    let mut store = TrustStore::new();
+    store.load_folder(&dir, now()).unwrap();
+    assert_eq!(chains(&store, &b.ds_cert_der), Ok(()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn unverified_master_lists_are_refused_saying_why() {
+    let (a, b) = pkis();
+    let ml = build_master_list(
+        &a.mls_key_pkcs8,
+        &a.mls_cert_der,
+        std::slice::from_ref(&b.csca_cert_der),
+        None,
+    )
+    .unwrap();
+    // Its signer's CSCA is not trusted.
+    let mut store = TrustStore::from_csca_ders(vec![b.csca_cert_der.clone()]);
+    let e = store.add_master_list(&ml, "vn.ml", now()).unwrap_err();
+    assert!(
+        matches!(e, TrustError::MasterListUnverified { .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .contains("not certified by a CSCA already trusted"),
+        "{e}"
+    );
+    assert_eq!(store.anchors().len(), 1, "nothing added");
+
+    // Signed by a Document Signer: a valid chain, but not a Master List Signer.
+    let by_ds = build_master_list(
+        &a.ds_key_pkcs8,
+        &a.ds_cert_der,
+        std::slice::from_ref(&b.csca_cert_der),
+        None,
+    )
+    .unwrap();
+    let mut store = TrustStore::from_csca_ders(vec![a.csca_cert_der.clone()]);
+    let e = store.add_master_list(&by_ds, "ds.ml", now()).unwrap_err();
+    assert!(e.to_string().contains("2.23.136.1.1.3"), "{e}");
+
+    // A CSCA slipped into the signed list: the digest no longer matches.
+    let at = ml
+        .windows(b.csca_cert_der.len().min(40))
+        .position(|w| w == &b.csca_cert_der[..40])
+        .unwrap();
+    let mut tampered = ml.clone();
+    tampered[at + 30] ^= 0x01;
+    let e = store
+        .add_master_list(&tampered, "tampered.ml", now())
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            TrustError::MasterListUnverified { .. } | TrustError::MasterList { .. }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(store.anchors().len(), 1);
+
+    // An EF.SOD is CMS too, but not a master list.
+    let sod = build_sod(
+        &DocumentSigner::from_pkcs8(&a.ds_key_pkcs8, &a.ds_cert_der).unwrap(),
+        &[(1, vec![0; 32])],
+        None,
+    )
+    .unwrap();
+    let e = store.add_master_list(&sod, "sod.ml", now()).unwrap_err();
+    assert!(e.to_string().contains("id-icao-cscaMasterList"), "{e}");
+    let e = store
+        .add_master_list(b"garbage", "garbage.ml", now())
+        .unwrap_err();
+    assert!(matches!(e, TrustError::MasterList { .. }), "{e:?}");
+}
+
+#[test]
+fn a_crl_from_a_trusted_csca_revokes_its_document_signer() {
+    let (a, b) = pkis();
+    let serial = certificate_serial(&a.ds_cert_der).unwrap();
+    let crl = sign_crl(
+        &a.csca_cert_der,
+        &a.csca_key_pkcs8,
+        &[serial, vec![0x01, 0x02]],
+        now(),
+        now() + time::Duration::days(30),
+    )
+    .unwrap();
+    let mut store =
+        TrustStore::from_csca_ders(vec![a.csca_cert_der.clone(), b.csca_cert_der.clone()]);
+    assert_eq!(
+        store.add_crl(&crl, "a.crl", now()).unwrap(),
+        Loaded::Crl {
+            revoked: 2,
+            stale: false
+        }
+    );
+    let rev = store.revocations().expect("a CRL was loaded");
+    assert_eq!(rev.crls, 1);
+    let e = rev.check(&a.ds_cert_der).unwrap_err();
+    assert!(matches!(e, PkiError::RevokedSigner { .. }), "{e:?}");
+    assert!(e.to_string().contains("revoked"), "{e}");
+    // B's signer is not on A's list (serial numbers are per issuer).
+    assert_eq!(rev.check(&b.ds_cert_der), Ok(()));
+
+    // PEM, and a stale one: still applied, with a note.
+    let stale = sign_crl(
+        &b.csca_cert_der,
+        &b.csca_key_pkcs8,
+        &[certificate_serial(&b.ds_cert_der).unwrap()],
+        now() - time::Duration::days(60),
+        now() - time::Duration::days(30),
+    )
+    .unwrap();
+    let loaded = store
+        .add_crl(pem("X509 CRL", &stale).as_bytes(), "b.crl", now())
+        .unwrap();
+    assert_eq!(
+        loaded,
+        Loaded::Crl {
+            revoked: 1,
+            stale: true
+        }
+    );
+    assert!(store
+        .notes
+        .iter()
+        .any(|n| n.contains("b.crl") && n.contains("past its next update")));
+    assert!(store.revocations().unwrap().check(&b.ds_cert_der).is_err());
+}
+
+#[test]
+fn crls_not_signed_by_a_trusted_csca_are_refused() {
+    let (a, b) = pkis();
+    let serial = certificate_serial(&a.ds_cert_der).unwrap();
+    let crl = sign_crl(
+        &a.csca_cert_der,
+        &a.csca_key_pkcs8,
+        std::slice::from_ref(&serial),
+        now(),
+        now(),
+    )
+    .unwrap();
+    // A's CRL with only B trusted.
+    let mut store = TrustStore::from_csca_ders(vec![b.csca_cert_der.clone()]);
+    let e = store.add_crl(&crl, "a.crl", now()).unwrap_err();
+    assert!(matches!(e, TrustError::CrlUnverified { .. }), "{e:?}");
+    assert!(e.to_string().contains("not a trusted CSCA"), "{e}");
+    // A CRL naming A as issuer but signed with B's key.
+    let forged = sign_crl(&a.csca_cert_der, &b.csca_key_pkcs8, &[serial], now(), now()).unwrap();
+    let mut store = TrustStore::from_csca_ders(vec![a.csca_cert_der.clone()]);
+    let e = store.add_crl(&forged, "forged.crl", now()).unwrap_err();
+    assert!(e.to_string().contains("does not verify"), "{e}");
+    assert!(store.revocations().is_none());
+    let e = store.add_crl(b"\x30\x00", "empty.crl", now()).unwrap_err();
+    assert!(matches!(e, TrustError::Crl { .. }), "{e:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Changed bytes in a master list or CRL: refused or (rarely) accepted, never a panic,
+    /// and a changed master list never adds a certificate the signer did not sign.
+    #[test]
+    fn mutated_master_lists_and_crls_never_panic(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let (a, b) = pkis();
+        static FILES: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+        let (ml, crl) = FILES.get_or_init(|| {
+            let (a, b) = pkis();
+            (
+                build_master_list(&a.mls_key_pkcs8, &a.mls_cert_der, std::slice::from_ref(&b.csca_cert_der), None).unwrap(),
+                sign_crl(&a.csca_cert_der, &a.csca_key_pkcs8, &[certificate_serial(&a.ds_cert_der).unwrap()], now(), now()).unwrap(),
+            )
+        });
+        for original in [ml, crl] {
+            let mut bytes = original.clone();
+            for (i, v) in &edits {
+                let at = i.index(bytes.len());
+                bytes[at] = *v;
+            }
+            let mut store = TrustStore::from_csca_ders(vec![a.csca_cert_der.clone()]);
+            if store.add_master_list(&bytes, "m.ml", now()).is_ok() && bytes != *original {
+                // Only unsigned parts (e.g. the signature's DER padding) can change and still verify.
+                prop_assert!(store.anchors().iter().all(|x| x.der == a.csca_cert_der || x.der == b.csca_cert_der));
+            }
+            let _ = store.add_crl(&bytes, "c.crl", now());
+            let short = &original[..cut.index(original.len())];
+            prop_assert!(store.add_master_list(short, "short.ml", now()).is_err());
+            prop_assert!(store.add_crl(short, "short.crl", now()).is_err());
+        }
+    }
+}
