@@ -6,10 +6,11 @@
 //! Space press the focused button, Alt+N next, Alt+B back, Alt+L switches the language,
 //! Escape closes the abort dialog.
 
+use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use citizen::CitizenRecord;
+use citizen::{CitizenRecord, Field, Sex};
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText};
 use workflow::engine::{Preview, Snapshot};
 use workflow::{Intent, Login, Message, Step};
@@ -35,8 +36,15 @@ pub enum Screen {
     Login,
     Locked,
     Queue,
+    /// The day's figures (from the queue).
+    Report,
     Step(Step),
 }
+
+/// Officer input sends [`Intent::Activity`] at most this often.
+pub const ACTIVITY_EVERY: Duration = Duration::from_secs(15);
+/// The data form's draft is sent at most this often while it changes.
+pub const DRAFT_EVERY: Duration = Duration::from_secs(3);
 
 /// Kinds of finger exception the officer can record.
 pub(crate) const EXCEPTIONS: [(&str, &str, &str); 3] = [
@@ -99,6 +107,14 @@ pub struct App {
     pub(crate) focus_first: bool,
     pub(crate) preview: Option<Texture<Arc<Vec<u8>>>>,
     pub(crate) portrait: Option<Texture<(String, usize)>>,
+    /// When [`Intent::Activity`] was last sent, and how often it may be.
+    activity_at: Option<Instant>,
+    activity_every: Duration,
+    /// The data form's draft as last sent, and when.
+    draft_sent: Option<BTreeMap<String, String>>,
+    draft_at: Option<Instant>,
+    /// The report screen is open (over the queue).
+    pub(crate) report_open: bool,
 }
 
 impl App {
@@ -118,7 +134,18 @@ impl App {
             focus_first: true,
             preview: None,
             portrait: None,
+            activity_at: None,
+            activity_every: ACTIVITY_EVERY,
+            draft_sent: None,
+            draft_at: None,
+            report_open: false,
         }
+    }
+
+    /// How often officer input may send [`Intent::Activity`] ([`ACTIVITY_EVERY`]; tests
+    /// with a short idle time shorten it).
+    pub fn set_activity_every(&mut self, every: Duration) {
+        self.activity_every = every;
     }
 
     pub fn lang(&self) -> Lang {
@@ -139,7 +166,11 @@ impl App {
     }
 
     /// Asks the engine to stop (it finishes the vault write under way).
-    pub fn shutdown(&self) {
+    /// The data form's unsent draft goes first.
+    pub fn shutdown(&mut self) {
+        if self.screen == Screen::Step(Step::Data) {
+            self.save_draft(true);
+        }
         self.send(Intent::Shutdown);
     }
 
@@ -156,9 +187,25 @@ impl App {
     /// Sends an intent for an officer's action; the app's own note gives way to the
     /// engine's answer.
     pub(crate) fn act(&mut self, intent: Intent) -> u64 {
+        // Leaving the data step (Next, Back, Abort, Log out): its draft first.
+        if self.screen == Screen::Step(Step::Data) {
+            self.save_draft(true);
+        }
         self.note = None;
         self.next_after = None;
         self.send(intent)
+    }
+
+    /// The fingers the station takes: the engine's list, else what the launch read.
+    pub(crate) fn station_fingers(&self) -> Vec<u8> {
+        match self.snap.as_ref().map(|s| &s.fingers) {
+            Some(f) if !f.is_empty() => f.clone(),
+            _ => self
+                .started
+                .as_ref()
+                .map(|s| s.fingers.clone())
+                .unwrap_or_default(),
+        }
     }
 
     pub(crate) fn busy(&self) -> bool {
@@ -205,6 +252,7 @@ impl App {
             Login::Locked { .. } => Screen::Locked,
             Login::LoggedIn { .. } => match &s.enrollment {
                 Some(e) => Screen::Step(e.step),
+                None if self.report_open => Screen::Report,
                 None => Screen::Queue,
             },
         }
@@ -213,6 +261,15 @@ impl App {
     /// Keeps the typed inputs with the enrollment they belong to: a new applicant starts
     /// empty, a resumed one shows its saved data.
     fn sync_inputs(&mut self) {
+        // Behind the lock screen the snapshot holds no enrollment; what was typed stays
+        // for when the officer unlocks.
+        if self
+            .snap
+            .as_ref()
+            .is_none_or(|s| matches!(s.login, Login::Locked { .. }))
+        {
+            return;
+        }
         let e = self.snap.as_ref().and_then(|s| s.enrollment.clone());
         let id = e.as_ref().map(|e| e.id.clone());
         if id == self.inputs_for {
@@ -223,13 +280,70 @@ impl App {
             login_name: keep.login_name,
             ..Inputs::default()
         };
-        if let Some(r) = e.as_ref().and_then(|e| e.record.as_ref()) {
-            self.inputs.form = DataForm::from_record(r);
+        self.draft_sent = None;
+        self.draft_at = None;
+        if let Some(e) = &e {
+            if let Some(r) = &e.record {
+                self.inputs.form = DataForm::from_record(r);
+            } else if let Some(d) = &e.draft {
+                // Typed before a restart and never validated: back in the form.
+                self.inputs.form = form_from_draft(d);
+                self.draft_sent = Some(d.clone());
+            }
         }
         self.inputs_for = id;
         self.next_after = None;
         self.preview = None;
         self.portrait = None;
+    }
+
+    /// Sends the data form's text as a draft when it changed since the last one, at most
+    /// every [`DRAFT_EVERY`] unless `now`.
+    pub(crate) fn save_draft(&mut self, now: bool) {
+        let draft = form_draft(&self.inputs.form);
+        if self.draft_sent.as_ref() == Some(&draft)
+            || self.draft_sent.is_none() && draft.values().all(|v| v.is_empty())
+        {
+            return;
+        }
+        if !now && self.draft_at.is_some_and(|t| t.elapsed() < DRAFT_EVERY) {
+            return;
+        }
+        self.send(Intent::SaveDraft(draft.clone()));
+        self.draft_sent = Some(draft);
+        self.draft_at = Some(Instant::now());
+    }
+
+    /// Officer input (a key, text, a click) keeps the session from idling out: one
+    /// [`Intent::Activity`] every [`ACTIVITY_EVERY`] at most (see [`App::set_activity_every`]).
+    fn activity(&mut self, ctx: &egui::Context) {
+        let logged_in = self
+            .snap
+            .as_ref()
+            .is_some_and(|s| matches!(s.login, Login::LoggedIn { .. }));
+        if !logged_in {
+            return;
+        }
+        let input = ctx.input(|i| {
+            i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    egui::Event::Key { pressed: true, .. }
+                        | egui::Event::Text(_)
+                        | egui::Event::Paste(_)
+                        | egui::Event::PointerButton { pressed: true, .. }
+                        | egui::Event::MouseWheel { .. }
+                )
+            })
+        });
+        if input
+            && self
+                .activity_at
+                .is_none_or(|t| t.elapsed() >= self.activity_every)
+        {
+            self.send(Intent::Activity);
+            self.activity_at = Some(Instant::now());
+        }
     }
 
     /// The data step's Next: once the engine has handled the record that was sent, go on
@@ -331,7 +445,15 @@ impl App {
                 self.inputs.forget_passwords();
             }
         }
+        self.activity(&ctx);
         self.shortcuts(&ctx);
+        if self.screen == Screen::Step(Step::Data) {
+            self.save_draft(false);
+            if self.draft_sent.as_ref() != Some(&form_draft(&self.inputs.form)) {
+                // A change waiting for its turn is sent without further input.
+                ctx.request_repaint_after(DRAFT_EVERY);
+            }
+        }
 
         egui::Panel::top("header").show(ui, |ui| self.header(ui));
         egui::Panel::right("devices")
@@ -371,6 +493,7 @@ impl App {
             Screen::Login => self.login(ui),
             Screen::Locked => self.locked(ui),
             Screen::Queue => self.queue(ui),
+            Screen::Report => self.report(ui),
             Screen::Step(step) => self.step_screen(ui, step),
         }
     }
@@ -675,6 +798,45 @@ impl App {
             .as_ref()
             .map(|t| (t.handle.id(), t.handle.size_vec2()))
     }
+}
+
+/// The form's text fields (and sex) by JSON key, as a draft.
+pub(crate) fn form_draft(form: &DataForm) -> BTreeMap<String, String> {
+    Field::ALL
+        .into_iter()
+        .map(|f| {
+            let v = match f {
+                Field::Sex => match form.sex {
+                    Some(Sex::Male) => "male".to_string(),
+                    Some(Sex::Female) => "female".to_string(),
+                    None => String::new(),
+                },
+                _ => form.text(f).to_string(),
+            };
+            (f.json_key().to_string(), v)
+        })
+        .collect()
+}
+
+/// The form filled from a draft (unknown keys are ignored).
+pub(crate) fn form_from_draft(d: &BTreeMap<String, String>) -> DataForm {
+    let mut form = DataForm::default();
+    for f in Field::ALL {
+        let Some(v) = d.get(f.json_key()) else {
+            continue;
+        };
+        match f {
+            Field::Sex => {
+                form.sex = match v.as_str() {
+                    "male" => Some(Sex::Male),
+                    "female" => Some(Sex::Female),
+                    _ => None,
+                }
+            }
+            _ => *form.text_mut(f) = v.clone(),
+        }
+    }
+    form
 }
 
 impl eframe::App for App {

@@ -11,6 +11,7 @@ pub mod fonts;
 pub mod form;
 pub mod lang;
 pub mod launch;
+mod report;
 mod screens;
 
 pub use app::App;

@@ -188,6 +188,18 @@ impl App {
         if new.clicked() {
             self.act(Intent::NewApplicant);
         }
+        ui.add_space(6.0);
+        if ui
+            .button(lang.pick("Báo cáo ngày", "Daily report"))
+            .on_hover_text(lang.pick(
+                "Số liệu hôm nay của trạm",
+                "Today's figures at this station",
+            ))
+            .clicked()
+        {
+            self.report_open = true;
+            self.send(Intent::DailyReport(None));
+        }
         ui.add_space(12.0);
         ui.label(RichText::new(lang.pick("Hồ sơ đang dở", "Unfinished enrollments")).strong());
         let list = self
@@ -702,11 +714,7 @@ impl App {
         ui.add_space(8.0);
         ui.label(RichText::new(lang.pick("Mười ngón", "The ten fingers")).strong());
         let current = prompt.as_ref().map(|f| f.position);
-        let required = self
-            .started
-            .as_ref()
-            .map(|s| s.fingers.clone())
-            .unwrap_or_default();
+        let required = self.station_fingers();
         egui::Grid::new("ten-fingers").striped(true).show(ui, |ui| {
             for code in 1u8..=10 {
                 ui.label(finger_name(lang, code));

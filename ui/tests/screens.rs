@@ -9,9 +9,11 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{
-    check_in_qr, fill_form, new_applicant, record_json, set_up, start, step, StationSpec,
-    TestStation, PASSWORD, SUPERVISOR,
+    check_in_qr, fill_form, new_applicant, record_json, set_up, start, start_with, step,
+    StationSpec, TestStation, PASSWORD, SUPERVISOR,
 };
 use egui::Key;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -331,7 +333,7 @@ fn a_station_that_cannot_start_or_sign_says_why() {
 }
 
 #[test]
-fn an_interrupted_enrollment_resumes_after_a_restart() {
+fn an_interrupted_enrollment_resumes_after_a_restart_with_what_was_typed() {
     let ts = TestStation::new(&StationSpec::default());
     let id = {
         let mut st = start(&ts, None);
@@ -341,9 +343,12 @@ fn an_interrupted_enrollment_resumes_after_a_restart() {
         st.click("Tiếp theo →");
         st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
         st.type_into("Họ, chữ đệm và tên khai sinh", "Lê Thị Hồng");
+        st.type_into("Quê quán", "Xã Tân Phong, huyện Tiền Hải, tỉnh Thái Bình");
+        st.click("Nữ");
         let id = s.enrollment.as_ref().unwrap().id.clone();
-        // The app goes away here (its engine stops) with the enrollment open.
-        st.h.state().shutdown();
+        // The app goes away here (its engine stops) with the enrollment open; the form's
+        // draft is sent before the engine stops.
+        st.h.state_mut().shutdown();
         st.wait("the engine stopped", 10, |s| s.stopped);
         id
     };
@@ -362,13 +367,136 @@ fn an_interrupted_enrollment_resumes_after_a_restart() {
     let s = st.wait("the resumed enrollment", 10, |s| {
         step(s) == Some(Step::Data)
     });
-    assert!(s.enrollment.as_ref().unwrap().checkin.is_some());
+    let e = s.enrollment.as_ref().unwrap();
+    assert!(e.checkin.is_some());
+    assert!(e.record.is_none());
     st.assert_shows("Bước 2/7: Thông tin");
-    // What was typed but never validated is not kept; what the vault holds is.
+    // Typed but never validated: the draft brings it back.
     assert_eq!(
         st.h.get_by_label("Họ, chữ đệm và tên khai sinh")
             .value()
             .as_deref(),
-        Some("")
+        Some("Lê Thị Hồng")
     );
+    assert_eq!(
+        st.h.get_by_label("Quê quán").value().as_deref(),
+        Some("Xã Tân Phong, huyện Tiền Hải, tỉnh Thái Bình")
+    );
+    assert_eq!(
+        e.draft
+            .as_ref()
+            .and_then(|d| d.get("sex"))
+            .map(String::as_str),
+        Some("female")
+    );
+}
+
+#[test]
+fn the_draft_is_sent_while_typing_without_leaving_the_step() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    new_applicant(&mut st);
+    check_in_qr(&mut st, "KBYT-DRAFT");
+    st.click("Tiếp theo →");
+    st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
+    st.type_into("Họ, chữ đệm và tên khai sinh", "Trần Văn Bình");
+    st.wait("the first draft", 10, |s| {
+        s.enrollment
+            .as_ref()
+            .and_then(|e| e.draft.as_ref())
+            .is_some_and(|d| d.get("full_name").map(String::as_str) == Some("Trần Văn Bình"))
+    });
+    // A later change waits its turn (at most one draft every 3 s), then goes without
+    // further input.
+    st.type_into("Quê quán", "Hà Nội");
+    st.wait("the second draft", 10, |s| {
+        s.enrollment
+            .as_ref()
+            .and_then(|e| e.draft.as_ref())
+            .is_some_and(|d| d.get("place_of_origin").map(String::as_str) == Some("Hà Nội"))
+    });
+}
+
+#[test]
+fn an_idle_station_locks_and_unlocking_brings_the_enrollment_back() {
+    let ts = TestStation::new(&StationSpec::default());
+    let policy = accounts::Policy {
+        idle_secs: 2,
+        ..accounts::Policy::default()
+    };
+    let mut st = start_with(&ts, None, policy);
+    st.h.state_mut()
+        .set_activity_every(Duration::from_millis(300));
+    set_up(&mut st);
+    new_applicant(&mut st);
+    let s = check_in_qr(&mut st, "KBYT-IDLE");
+    let id = s.enrollment.as_ref().unwrap().id.clone();
+    st.click("Tiếp theo →");
+    st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
+    // Typing counts as activity: four seconds of typing, two past the idle time.
+    let field = "Họ, chữ đệm và tên khai sinh";
+    st.h.get_by_label(field).focus();
+    st.h.step();
+    for c in ["N", "g", "u", "y", "ễ", "n", " ", "A"] {
+        st.type_text(c);
+        std::thread::sleep(Duration::from_millis(500));
+        st.h.step();
+        assert!(
+            matches!(st.snap().login, Login::LoggedIn { .. }),
+            "locked while typing"
+        );
+    }
+    // Three seconds without input: the unlock screen, and nothing of the applicant.
+    let locked = st.wait("the idle lock", 10, |s| {
+        matches!(s.login, Login::Locked { .. })
+    });
+    assert!(locked.enrollment.is_none());
+    st.assert_shows("Phiên làm việc đã khóa");
+    assert!(!st.shows(&id));
+    assert!(st.h.query_by_label(field).is_none());
+    st.type_into("Mật khẩu", PASSWORD);
+    st.click("Mở khóa");
+    let s = st.wait("the unlocked enrollment", 10, |s| {
+        matches!(s.login, Login::LoggedIn { .. }) && step(s) == Some(Step::Data)
+    });
+    assert_eq!(s.enrollment.as_ref().unwrap().id, id);
+    st.assert_shows("Bước 2/7: Thông tin");
+    assert_eq!(
+        st.h.get_by_label(field).value().as_deref(),
+        Some("Nguyễn A")
+    );
+}
+
+#[test]
+fn the_daily_report_shows_an_aborted_enrollment_with_its_reason() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    new_applicant(&mut st);
+    st.click("Hủy hồ sơ…");
+    st.type_into("Lý do hủy", "Công dân bỏ về");
+    st.click("Xác nhận hủy");
+    st.wait("the abort", 10, |s| step(s) == Some(Step::Aborted));
+    st.click("Đóng hồ sơ");
+    st.wait("the queue", 10, |s| s.enrollment.is_none());
+    st.click("Báo cáo ngày");
+    let s = st.wait("the day's figures", 10, |s| s.daily.is_some());
+    let d = s.daily.as_ref().unwrap();
+    assert_eq!(d.rows.len(), 1);
+    assert_eq!((d.rows[0].received, d.rows[0].aborted), (1, 1));
+    st.assert_shows_part("Báo cáo ngày ");
+    st.assert_shows("Tiếp nhận");
+    st.assert_shows("1 tiếp nhận");
+    st.assert_shows("1 đã hủy");
+    st.assert_shows("0 thẻ đã cấp");
+    st.assert_shows_part("lý do: Công dân bỏ về");
+    st.assert_shows("Tiến độ chiến dịch");
+    st.key_alt(Key::L);
+    st.assert_shows("1 received");
+    st.assert_shows("1 aborted");
+    st.assert_shows_part("reason: Công dân bỏ về");
+    st.key_alt(Key::L);
+    st.click("← Hàng chờ");
+    st.assert_shows("Hàng chờ");
 }

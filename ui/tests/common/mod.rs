@@ -123,6 +123,15 @@ pub struct Station<'a> {
 }
 
 pub fn start<'a>(ts: &TestStation, passphrase: Option<&str>) -> Station<'a> {
+    start_with(ts, passphrase, accounts::Policy::default())
+}
+
+/// [`start`] with these officer rules (a short idle time, say).
+pub fn start_with<'a>(
+    ts: &TestStation,
+    passphrase: Option<&str>,
+    policy: accounts::Policy,
+) -> Station<'a> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -130,6 +139,7 @@ pub fn start<'a>(ts: &TestStation, passphrase: Option<&str>) -> Station<'a> {
         .unwrap();
     let mut opts = LaunchOptions::new(ts.station(), ts.vault());
     opts.passphrase = passphrase.map(|p| zeroize::Zeroizing::new(p.to_string()));
+    opts.policy = policy;
     let launching = station::launch(opts, rt.handle().clone(), None);
     let app = App::new(launching, Lang::Vi);
     let h = Harness::builder()
@@ -147,7 +157,7 @@ pub fn start<'a>(ts: &TestStation, passphrase: Option<&str>) -> Station<'a> {
 
 impl Drop for Station<'_> {
     fn drop(&mut self) {
-        self.h.state().shutdown();
+        self.h.state_mut().shutdown();
     }
 }
 
