@@ -142,6 +142,18 @@ pub enum Intent {
     SaveDraft(std::collections::BTreeMap<String, String>),
     /// The day's figures for the report screen (`None`: today at the station).
     DailyReport(Option<time::Date>),
+    /// Checkpoint: verify the presented card (QR text, typed data, or `scan` for the
+    /// camera; exactly one), log the crossing, show the verdict.
+    CheckpointVerify {
+        qr_text: Option<String>,
+        /// ID number, birth, expiry.
+        typed: Option<(String, String, String)>,
+        scan: bool,
+        direction: vault::Direction,
+        checkpoint: String,
+    },
+    /// Checkpoint: today's crossings.
+    CheckpointHistory,
     Shutdown,
 }
 
@@ -239,6 +251,10 @@ pub struct Snapshot {
     pub fingers: Vec<u8>,
     /// The day's figures, after [`Intent::DailyReport`].
     pub daily: Option<Arc<crate::report::Daily>>,
+    /// The last checkpoint verdict.
+    pub checkpoint: Option<Arc<crate::checkpoint::CheckpointResult>>,
+    /// Today's crossings (after a verification or [`Intent::CheckpointHistory`]).
+    pub crossings: Vec<crate::checkpoint::CrossingRow>,
 }
 
 /// The app's end of the engine.
@@ -308,6 +324,11 @@ enum Done {
     Printed(Result<PrintedSheet, Message>),
     Receipt(Result<PrintedSheet, Message>),
     Card(Result<CardWritten, Message>),
+    Checkpoint(
+        Box<Result<(checkpoint::Claim, checkpoint::Verification), Message>>,
+        vault::Direction,
+        String,
+    ),
     Preview(Preview),
     FingerEvent(Message),
     Progress(f32),
@@ -382,6 +403,8 @@ impl Engine {
             handled: 0,
             fingers: fingers.clone(),
             daily: None,
+            checkpoint: None,
+            crossings: Vec::new(),
         };
         let (tx_snap, rx_snap) = watch::channel(snapshot.clone());
         let mut engine = Engine {
@@ -455,6 +478,8 @@ impl Engine {
             self.snapshot.enrollment = None;
             self.snapshot.preview = None;
             self.snapshot.daily = None;
+            self.snapshot.checkpoint = None;
+            self.snapshot.crossings.clear();
         }
         let _ = self.tx_snap.send(self.snapshot.clone());
     }
@@ -615,6 +640,14 @@ impl Engine {
             }
             _ if !self.require_login() => {}
             Intent::DailyReport(date) => self.daily_report(date),
+            Intent::CheckpointVerify {
+                qr_text,
+                typed,
+                scan,
+                direction,
+                checkpoint,
+            } => self.checkpoint_verify(qr_text, typed, scan, direction, checkpoint),
+            Intent::CheckpointHistory => self.checkpoint_history(),
             Intent::NewApplicant => self.new_applicant(),
             Intent::Resume(id) => self.resume(&id),
             Intent::Close => {
@@ -981,6 +1014,59 @@ impl Engine {
         }
     }
 
+    fn checkpoint_verify(
+        &mut self,
+        qr_text: Option<String>,
+        typed: Option<(String, String, String)>,
+        scan: bool,
+        direction: vault::Direction,
+        checkpoint_id: String,
+    ) {
+        let presented = match (qr_text, typed, scan) {
+            (Some(t), None, false) => crate::checkpoint::Presented::QrText(t),
+            (None, Some((id_number, birth, expiry)), false) => {
+                crate::checkpoint::Presented::Typed {
+                    id_number,
+                    birth,
+                    expiry,
+                }
+            }
+            (None, None, true) => crate::checkpoint::Presented::QrScan,
+            _ => {
+                self.say(Message::error(
+                    "Chọn một cách: mã QR, quét mã QR, hoặc nhập số định danh và ngày",
+                    "Give one: the QR text, a QR scan, or the typed ID number and dates",
+                ));
+                return;
+            }
+        };
+        let checkpoint_id = checkpoint_id.trim().to_string();
+        if checkpoint_id.is_empty() {
+            self.say(Message::error("Nhập mã chốt", "Enter the checkpoint id"));
+            return;
+        }
+        self.snapshot.checkpoint = None;
+        let cancel = self.start_work(Message::info(
+            "Đặt thẻ vào đầu đọc",
+            "Put the card on the reader",
+        ));
+        let devices = self.devices.clone();
+        let config = self.config.clone();
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = crate::checkpoint::run(&devices, &config, presented, &cancel);
+            let _ = tx.send(Done::Checkpoint(Box::new(r), direction, checkpoint_id));
+        });
+    }
+
+    fn checkpoint_history(&mut self) {
+        let Some(v) = self.vault.as_mut() else { return };
+        match tokio::task::block_in_place(|| crate::checkpoint::today(v, &self.config)) {
+            Ok(rows) => self.snapshot.crossings = rows,
+            Err(e) => self.say(Message::from_display(&e)),
+        }
+    }
+
     fn checked_in_qr(&mut self, code: String) {
         let code = code.trim().to_string();
         if code.is_empty() || code.len() > 4096 {
@@ -1342,6 +1428,32 @@ impl Engine {
             _ => {}
         }
         self.end_work();
+        if let Done::Checkpoint(r, direction, checkpoint_id) = done {
+            match *r {
+                Ok((claim, v)) => {
+                    let logged = self.vault.as_mut().map(|vault| {
+                        tokio::task::block_in_place(|| {
+                            crate::checkpoint::log(vault, &claim, &v, direction, &checkpoint_id)
+                        })
+                    });
+                    match logged {
+                        Some(Ok(result)) => {
+                            self.snapshot.message = Some(if result.verified {
+                                Message::info("THẺ HỢP LỆ", "CARD VERIFIED")
+                            } else {
+                                Message::error("CẢNH BÁO", "ALERT")
+                            });
+                            self.snapshot.checkpoint = Some(Arc::new(result));
+                            self.checkpoint_history();
+                        }
+                        Some(Err(e)) => self.say(Message::from_display(&e)),
+                        None => {}
+                    }
+                }
+                Err(m) => self.say(m),
+            }
+            return;
+        }
         // The enrollment may have been aborted while the device worked.
         let open = self.enrollment.as_ref().is_some_and(|e| !e.is_finished());
         match done {
