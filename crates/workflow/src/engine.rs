@@ -140,6 +140,13 @@ pub enum Intent {
     /// What the officer has typed into the data form so far, not yet validated: kept
     /// (encrypted) so a crash or restart does not lose it. Field JSON key → text.
     SaveDraft(std::collections::BTreeMap<String, String>),
+    /// Prefill the data form from the applicant's former card: the QR code printed on it
+    /// (text, or `scan` to read it from the camera). The fields it carries go into the
+    /// draft; the officer checks them and types the rest.
+    PrefillFromFormerCard {
+        qr_text: Option<String>,
+        scan: bool,
+    },
     /// The day's figures for the report screen (`None`: today at the station).
     DailyReport(Option<time::Date>),
     /// Checkpoint: verify the presented card (QR text, typed data, or `scan` for the
@@ -324,6 +331,7 @@ enum Done {
     Printed(Result<PrintedSheet, Message>),
     Receipt(Result<PrintedSheet, Message>),
     Card(Result<CardWritten, Message>),
+    Prefill(Result<String, Message>),
     Checkpoint(
         Box<Result<(checkpoint::Claim, checkpoint::Verification), Message>>,
         vault::Direction,
@@ -984,7 +992,36 @@ impl Engine {
             Intent::CheckInQr(_) | Intent::ScanCheckInQr | Intent::CheckInPaper { .. } => {
                 wrong_step(self, Step::CheckIn)
             }
-            Intent::SubmitRecord(_) | Intent::SaveDraft(_) => wrong_step(self, Step::Data),
+            Intent::PrefillFromFormerCard { qr_text, scan } if step == Step::Data => {
+                match (qr_text, scan) {
+                    (Some(t), false) => self.prefill(&t),
+                    (None, true) => {
+                        let cancel = self.start_work(Message::info(
+                            "Đưa mã QR trên thẻ cũ trước camera",
+                            "Hold the former card's QR code in front of the camera",
+                        ));
+                        let devices = self.devices.clone();
+                        let spec = self.config.camera.clone();
+                        let tx = self.done_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let r = devices.scan_qr_with(
+                                &spec,
+                                &cancel,
+                                Duration::from_secs(30),
+                                |t| checkpoint::CardQr::parse(t).is_ok(),
+                            );
+                            let _ = tx.send(Done::Prefill(r));
+                        });
+                    }
+                    _ => self.say(Message::error(
+                        "Nhập mã QR của thẻ cũ hoặc quét nó",
+                        "Give the former card's QR text, or scan it",
+                    )),
+                }
+            }
+            Intent::SubmitRecord(_)
+            | Intent::SaveDraft(_)
+            | Intent::PrefillFromFormerCard { .. } => wrong_step(self, Step::Data),
             Intent::CapturePortrait | Intent::ManualPortrait { .. } => {
                 wrong_step(self, Step::Portrait)
             }
@@ -1064,6 +1101,44 @@ impl Engine {
         match tokio::task::block_in_place(|| crate::checkpoint::today(v, &self.config)) {
             Ok(rows) => self.snapshot.crossings = rows,
             Err(e) => self.say(Message::from_display(&e)),
+        }
+    }
+
+    /// The former card's QR fields into the draft (JSON keys; dates DD/MM/YYYY as typed;
+    /// sex as in the record's JSON), over what was there.
+    fn prefill(&mut self, text: &str) {
+        let q = match checkpoint::CardQr::parse(text) {
+            Ok(q) => q,
+            Err(e) => {
+                self.say(Message::from_display(&e));
+                return;
+            }
+        };
+        let dmy =
+            |d: time::Date| format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year());
+        let sex = serde_json::to_value(q.sex)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let e = self.enrollment.as_mut().expect("open");
+        let draft = e.draft.get_or_insert_with(Default::default);
+        for (k, v) in [
+            ("id_number", q.id_number.clone()),
+            ("former_id_number", q.former_id_number.clone()),
+            ("full_name", q.full_name.clone()),
+            ("date_of_birth", dmy(q.date_of_birth)),
+            ("sex", sex),
+            ("place_of_residence", q.address.clone()),
+        ] {
+            if !v.is_empty() {
+                draft.insert(k.to_string(), v);
+            }
+        }
+        if self.persist("enroll.prefill") {
+            self.say(Message::info(
+                "Đã điền sẵn từ thẻ cũ; kiểm tra và nhập các mục còn lại",
+                "Prefilled from the former card; check it and enter the rest",
+            ));
         }
     }
 
@@ -1458,6 +1533,7 @@ impl Engine {
         let open = self.enrollment.as_ref().is_some_and(|e| !e.is_finished());
         match done {
             Done::Qr(Ok(code)) if open => self.checked_in_qr(code),
+            Done::Prefill(Ok(text)) if open => self.prefill(&text),
             Done::Paper(Ok(jpeg), note) if open => {
                 let e = self.enrollment.as_mut().expect("open");
                 e.checkin = Some(CheckIn::Paper {
@@ -1516,6 +1592,7 @@ impl Engine {
                 ));
             }
             Done::Receipt(Err(m))
+            | Done::Prefill(Err(m))
             | Done::Qr(Err(m))
             | Done::Paper(Err(m), _)
             | Done::Portrait(Err(m))
