@@ -386,3 +386,101 @@ fn paper_checkin_then_an_abort_is_kept_with_its_reason() {
     assert!(row.contains(",HIL01,chief,1,0,0,1,"), "{row}");
     assert!(row.contains("Công dân bỏ về / applicant left"), "{row}");
 }
+
+/// Checkpoint mode in the station's engine (what the app's checkpoint screen drives): the
+/// card the station just wrote verifies green from its QR text and is logged; a QR code
+/// whose name differs from the chip gives a mismatch alert; the day's history lists both.
+#[test]
+fn the_engine_verifies_a_station_card_at_the_checkpoint_and_logs_both_crossings() {
+    use workflow::{Intent, Login};
+    let slot = Slot::take();
+    let st = station("checkpoint-engine", slot.reader);
+    std::fs::write(
+        &st.scenario,
+        format!(
+            "record = \"{}\"\ncheckin_qr = \"KBYT\"\ncamera_frames = \"{}\"\n",
+            repo().join("tests/data/record.json").display(),
+            repo().join("tests/data/frames").display()
+        ),
+    )
+    .unwrap();
+    let card = st.s.path("card.vcard");
+    let vcard = Vcard::start(&slot, "vn-citizen-card", Some(&card), &[]);
+    let o = st.enroll(false, &st.s.path("fp.sock"));
+    assert!(o.status.success(), "{}", output_text(&o));
+    vcard.remove();
+    let _vcard = Vcard::start(&slot, "vn-citizen-card", Some(&card), &[]);
+
+    let record = citizen::CitizenRecord::from_json(
+        &std::fs::read_to_string(repo().join("tests/data/record.json")).unwrap(),
+    )
+    .unwrap();
+    let qr = checkpoint::CardQr::from_record(&record).to_text();
+    let config = workflow::StationConfig::load(&st.station).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let devices = workflow::Devices::real(&config);
+        let h = workflow::Engine::start(
+            config,
+            devices,
+            None,
+            st.vault.clone(),
+            accounts::Policy::default(),
+        );
+        let t = std::time::Duration::from_secs(60);
+        let s = h
+            .run(
+                Intent::Login {
+                    name: "chief".into(),
+                    password: SUPERVISOR_PASSWORD.into(),
+                },
+                t,
+            )
+            .await
+            .unwrap();
+        assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.message);
+        let verify = |qr: String, direction| Intent::CheckpointVerify {
+            qr_text: Some(qr),
+            typed: None,
+            scan: false,
+            direction,
+            checkpoint: "CK-01".into(),
+        };
+        let s = h
+            .run(verify(qr.clone(), vault::Direction::In), t)
+            .await
+            .unwrap();
+        let r = s
+            .checkpoint
+            .clone()
+            .unwrap_or_else(|| panic!("{:?}", s.message));
+        assert!(r.verified, "{:?}", r.alerts);
+        assert!(r.alerts.is_empty());
+        assert!(r.portrait_jpeg.is_some(), "the chip's portrait is shown");
+        assert!(r.comparisons.iter().all(|c| c.matches));
+
+        let forged = qr.replace("Nguyễn Văn An", "Nguyễn Văn Bảo");
+        assert_ne!(forged, qr);
+        let s = h
+            .run(verify(forged, vault::Direction::Out), t)
+            .await
+            .unwrap();
+        let r = s.checkpoint.clone().unwrap();
+        assert!(!r.verified);
+        assert!(
+            r.alerts.iter().any(|a| a.en.contains("name")),
+            "the mismatch names the field: {:?}",
+            r.alerts
+        );
+        assert!(r
+            .comparisons
+            .iter()
+            .any(|c| !c.matches && c.label_en.contains("name")));
+
+        assert_eq!(s.crossings.len(), 2, "{:?}", s.crossings);
+        assert!(s.crossings[0].verified && !s.crossings[1].verified);
+        assert_eq!(s.crossings[0].full_name, NAME);
+        assert_eq!(s.crossings[1].direction_en, "out");
+        h.send(Intent::Shutdown);
+    });
+}

@@ -6,13 +6,13 @@ use crate::card::connect;
 use crate::record::{load_profile, policy_for};
 use crate::session::VaultLogin;
 use crate::Failure;
-use checkpoint::{AccessKey, Alert, CardQr, Claim, Verification};
+use checkpoint::{AccessKey, CardQr, Claim, Verification};
 use chip::CheckOutcome;
 use citizen::Field;
 use serde_json::json;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use vault::{Crossing, Direction, NewCrossing};
+use vault::{Crossing, Direction};
 
 #[derive(clap::Subcommand)]
 pub enum CheckpointCommand {
@@ -195,36 +195,13 @@ fn verify(a: VerifyArgs) -> Result<u8, Failure> {
         DirectionArg::In => Direction::In,
         DirectionArg::Out => Direction::Out,
     };
-    // The person as the chip says, when it was read; otherwise as the card claims.
-    let claimed = |f: Field| {
-        claim
-            .fields()
-            .into_iter()
-            .find(|(g, _)| *g == f)
-            .map(|(_, s)| s)
-            .unwrap_or_default()
-    };
-    let person = |f: Field| {
-        v.chip_field(f)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .unwrap_or_else(|| claimed(f))
-    };
-    let codes: Vec<String> = v.alerts.iter().map(Alert::code).collect();
-    let crossing = vault
-        .log_crossing(&NewCrossing {
-            checkpoint: &a.checkpoint,
-            direction,
-            verified: v.verified(),
-            alerts: &codes,
-            id_number: &person(Field::IdNumber),
-            full_name: &person(Field::FullName),
-        })
+    let crossing = workflow::checkpoint::log(&mut vault, &claim, &v, direction, &a.checkpoint)
         .map_err(|e| {
             Failure::device(format!(
                 "không ghi được nhật ký / cannot log the crossing: {e}"
             ))
-        })?;
+        })?
+        .crossing_id;
     vault.lock();
 
     let saved = match (&a.out, v.reading.as_ref().and_then(|r| r.portrait.as_ref())) {

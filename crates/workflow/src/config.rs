@@ -47,6 +47,14 @@ pub struct StationConfig {
     /// People the campaign must enroll in this station's area.
     #[serde(default)]
     pub campaign_target: u64,
+    /// Checkpoint trust: a folder of CSCA certificates (DER/PEM), ICAO master lists and
+    /// CRLs. Without a folder or master list, the station's own CSCA (keys/csca.der).
+    #[serde(default)]
+    pub trust_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub master_lists: Vec<PathBuf>,
+    #[serde(default)]
+    pub crls: Vec<PathBuf>,
     /// Demo and QA stations only: a virtual applicant puts synthetic prints (this seed) on
     /// libfprint's virtual_image sensor whenever it asks for a finger (FP_VIRTUAL_IMAGE
     /// must name its socket). Never set on a real station.
@@ -102,7 +110,12 @@ impl StationConfig {
             detail: e.to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for dir in [&mut c.keys, &mut c.output_dir] {
+        let paths = [&mut c.keys, &mut c.output_dir]
+            .into_iter()
+            .chain(c.trust_dir.as_mut())
+            .chain(c.master_lists.iter_mut())
+            .chain(c.crls.iter_mut());
+        for dir in paths {
             if dir.is_relative() {
                 *dir = base.join(&*dir);
             }

@@ -234,6 +234,18 @@ impl Devices {
         cancel: &AtomicBool,
         timeout: Duration,
     ) -> Result<String, Message> {
+        self.scan_qr_with(spec, cancel, timeout, |_| true)
+    }
+
+    /// As [`Devices::scan_qr`], taking the first code `accept` likes (a card's QR among
+    /// whatever else the camera sees).
+    pub fn scan_qr_with(
+        &self,
+        spec: &str,
+        cancel: &AtomicBool,
+        timeout: Duration,
+        accept: impl Fn(&str) -> bool,
+    ) -> Result<String, Message> {
         let mut cam = self.started_camera(spec)?;
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
@@ -252,7 +264,7 @@ impl Devices {
             let img = image::DynamicImage::ImageRgb8(frame.into_image()).into_luma8();
             let (w, h) = img.dimensions();
             if let Ok(codes) = qr::decode_luma(w as usize, h as usize, img.as_raw()) {
-                if let Some(c) = codes.into_iter().next() {
+                if let Some(c) = codes.into_iter().find(|c| accept(c)) {
                     cam.stop();
                     return Ok(c);
                 }
@@ -558,6 +570,34 @@ impl Devices {
         self.print_pdf(&format!("{} giay hen", e.id), &pdf)
     }
 
+    /// Waits for a card in the station's reader (in short slices, so Stop is honoured) and
+    /// connects to it.
+    pub fn connect_card(
+        &self,
+        config: &StationConfig,
+        cancel: &AtomicBool,
+    ) -> Result<PcscCard, Message> {
+        let reader = resolve_reader(&config.reader)?;
+        let deadline = Instant::now() + Duration::from_secs(config.card_wait_secs);
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(cancelled());
+            }
+            match cardreader::wait_for_card(&reader, Duration::from_millis(300)) {
+                Ok(()) => break,
+                Err(TransportError::WaitTimeout) if Instant::now() < deadline => continue,
+                Err(TransportError::WaitTimeout) => {
+                    return Err(Message::error(
+                        format!("Không có thẻ trong đầu đọc {reader}"),
+                        format!("No card in {reader}"),
+                    ))
+                }
+                Err(e) => return Err(msg(&e)),
+            }
+        }
+        PcscCard::connect(&reader, cardreader::DEFAULT_COMMAND_TIMEOUT).map_err(|e| msg(&e))
+    }
+
     /// Builds the chip's LDS, waits for a card, writes, locks, reads back and verifies it.
     pub fn write_card(
         &self,
@@ -590,27 +630,8 @@ impl Devices {
             fingers,
         };
         let doc = chip::build(record, &bio, &profile, &keys.signer, now).map_err(|e| msg(&e))?;
-        let reader = resolve_reader(&config.reader)?;
-        // Wait for the card in short slices so Stop is honoured.
-        let deadline = Instant::now() + Duration::from_secs(config.card_wait_secs);
-        loop {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(cancelled());
-            }
-            match cardreader::wait_for_card(&reader, Duration::from_millis(300)) {
-                Ok(()) => break,
-                Err(TransportError::WaitTimeout) if Instant::now() < deadline => continue,
-                Err(TransportError::WaitTimeout) => {
-                    return Err(Message::error(
-                        format!("Không có thẻ trong đầu đọc {reader}"),
-                        format!("No card in {reader}"),
-                    ))
-                }
-                Err(e) => return Err(msg(&e)),
-            }
-        }
-        let card =
-            PcscCard::connect(&reader, cardreader::DEFAULT_COMMAND_TIMEOUT).map_err(|e| msg(&e))?;
+        let card = self.connect_card(config, cancel)?;
+        let reader = card.reader().to_string();
         // Progress: APDUs sent against the count a personalization of this document takes
         // (one CREATE and one SELECT per file, the writes in chunks, and the read-back).
         let chunk = profile.write_chunk().max(1);

@@ -140,8 +140,27 @@ pub enum Intent {
     /// What the officer has typed into the data form so far, not yet validated: kept
     /// (encrypted) so a crash or restart does not lose it. Field JSON key → text.
     SaveDraft(std::collections::BTreeMap<String, String>),
+    /// Prefill the data form from the applicant's former card: the QR code printed on it
+    /// (text, or `scan` to read it from the camera). The fields it carries go into the
+    /// draft; the officer checks them and types the rest.
+    PrefillFromFormerCard {
+        qr_text: Option<String>,
+        scan: bool,
+    },
     /// The day's figures for the report screen (`None`: today at the station).
     DailyReport(Option<time::Date>),
+    /// Checkpoint: verify the presented card (QR text, typed data, or `scan` for the
+    /// camera; exactly one), log the crossing, show the verdict.
+    CheckpointVerify {
+        qr_text: Option<String>,
+        /// ID number, birth, expiry.
+        typed: Option<(String, String, String)>,
+        scan: bool,
+        direction: vault::Direction,
+        checkpoint: String,
+    },
+    /// Checkpoint: today's crossings.
+    CheckpointHistory,
     Shutdown,
 }
 
@@ -239,6 +258,10 @@ pub struct Snapshot {
     pub fingers: Vec<u8>,
     /// The day's figures, after [`Intent::DailyReport`].
     pub daily: Option<Arc<crate::report::Daily>>,
+    /// The last checkpoint verdict.
+    pub checkpoint: Option<Arc<crate::checkpoint::CheckpointResult>>,
+    /// Today's crossings (after a verification or [`Intent::CheckpointHistory`]).
+    pub crossings: Vec<crate::checkpoint::CrossingRow>,
 }
 
 /// The app's end of the engine.
@@ -308,6 +331,12 @@ enum Done {
     Printed(Result<PrintedSheet, Message>),
     Receipt(Result<PrintedSheet, Message>),
     Card(Result<CardWritten, Message>),
+    Prefill(Result<String, Message>),
+    Checkpoint(
+        Box<Result<(checkpoint::Claim, checkpoint::Verification), Message>>,
+        vault::Direction,
+        String,
+    ),
     Preview(Preview),
     FingerEvent(Message),
     Progress(f32),
@@ -382,6 +411,8 @@ impl Engine {
             handled: 0,
             fingers: fingers.clone(),
             daily: None,
+            checkpoint: None,
+            crossings: Vec::new(),
         };
         let (tx_snap, rx_snap) = watch::channel(snapshot.clone());
         let mut engine = Engine {
@@ -455,6 +486,8 @@ impl Engine {
             self.snapshot.enrollment = None;
             self.snapshot.preview = None;
             self.snapshot.daily = None;
+            self.snapshot.checkpoint = None;
+            self.snapshot.crossings.clear();
         }
         let _ = self.tx_snap.send(self.snapshot.clone());
     }
@@ -615,6 +648,14 @@ impl Engine {
             }
             _ if !self.require_login() => {}
             Intent::DailyReport(date) => self.daily_report(date),
+            Intent::CheckpointVerify {
+                qr_text,
+                typed,
+                scan,
+                direction,
+                checkpoint,
+            } => self.checkpoint_verify(qr_text, typed, scan, direction, checkpoint),
+            Intent::CheckpointHistory => self.checkpoint_history(),
             Intent::NewApplicant => self.new_applicant(),
             Intent::Resume(id) => self.resume(&id),
             Intent::Close => {
@@ -951,7 +992,36 @@ impl Engine {
             Intent::CheckInQr(_) | Intent::ScanCheckInQr | Intent::CheckInPaper { .. } => {
                 wrong_step(self, Step::CheckIn)
             }
-            Intent::SubmitRecord(_) | Intent::SaveDraft(_) => wrong_step(self, Step::Data),
+            Intent::PrefillFromFormerCard { qr_text, scan } if step == Step::Data => {
+                match (qr_text, scan) {
+                    (Some(t), false) => self.prefill(&t),
+                    (None, true) => {
+                        let cancel = self.start_work(Message::info(
+                            "Đưa mã QR trên thẻ cũ trước camera",
+                            "Hold the former card's QR code in front of the camera",
+                        ));
+                        let devices = self.devices.clone();
+                        let spec = self.config.camera.clone();
+                        let tx = self.done_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let r = devices.scan_qr_with(
+                                &spec,
+                                &cancel,
+                                Duration::from_secs(30),
+                                |t| checkpoint::CardQr::parse(t).is_ok(),
+                            );
+                            let _ = tx.send(Done::Prefill(r));
+                        });
+                    }
+                    _ => self.say(Message::error(
+                        "Nhập mã QR của thẻ cũ hoặc quét nó",
+                        "Give the former card's QR text, or scan it",
+                    )),
+                }
+            }
+            Intent::SubmitRecord(_)
+            | Intent::SaveDraft(_)
+            | Intent::PrefillFromFormerCard { .. } => wrong_step(self, Step::Data),
             Intent::CapturePortrait | Intent::ManualPortrait { .. } => {
                 wrong_step(self, Step::Portrait)
             }
@@ -978,6 +1048,97 @@ impl Engine {
                 self.snapshot.daily = Some(Arc::new(d));
             }
             Err(e) => self.say(Message::from_display(&e)),
+        }
+    }
+
+    fn checkpoint_verify(
+        &mut self,
+        qr_text: Option<String>,
+        typed: Option<(String, String, String)>,
+        scan: bool,
+        direction: vault::Direction,
+        checkpoint_id: String,
+    ) {
+        let presented = match (qr_text, typed, scan) {
+            (Some(t), None, false) => crate::checkpoint::Presented::QrText(t),
+            (None, Some((id_number, birth, expiry)), false) => {
+                crate::checkpoint::Presented::Typed {
+                    id_number,
+                    birth,
+                    expiry,
+                }
+            }
+            (None, None, true) => crate::checkpoint::Presented::QrScan,
+            _ => {
+                self.say(Message::error(
+                    "Chọn một cách: mã QR, quét mã QR, hoặc nhập số định danh và ngày",
+                    "Give one: the QR text, a QR scan, or the typed ID number and dates",
+                ));
+                return;
+            }
+        };
+        let checkpoint_id = checkpoint_id.trim().to_string();
+        if checkpoint_id.is_empty() {
+            self.say(Message::error("Nhập mã chốt", "Enter the checkpoint id"));
+            return;
+        }
+        self.snapshot.checkpoint = None;
+        let cancel = self.start_work(Message::info(
+            "Đặt thẻ vào đầu đọc",
+            "Put the card on the reader",
+        ));
+        let devices = self.devices.clone();
+        let config = self.config.clone();
+        let tx = self.done_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let r = crate::checkpoint::run(&devices, &config, presented, &cancel);
+            let _ = tx.send(Done::Checkpoint(Box::new(r), direction, checkpoint_id));
+        });
+    }
+
+    fn checkpoint_history(&mut self) {
+        let Some(v) = self.vault.as_mut() else { return };
+        match tokio::task::block_in_place(|| crate::checkpoint::today(v, &self.config)) {
+            Ok(rows) => self.snapshot.crossings = rows,
+            Err(e) => self.say(Message::from_display(&e)),
+        }
+    }
+
+    /// The former card's QR fields into the draft (JSON keys; dates DD/MM/YYYY as typed;
+    /// sex as in the record's JSON), over what was there.
+    fn prefill(&mut self, text: &str) {
+        let q = match checkpoint::CardQr::parse(text) {
+            Ok(q) => q,
+            Err(e) => {
+                self.say(Message::from_display(&e));
+                return;
+            }
+        };
+        let dmy =
+            |d: time::Date| format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year());
+        let sex = serde_json::to_value(q.sex)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let e = self.enrollment.as_mut().expect("open");
+        let draft = e.draft.get_or_insert_with(Default::default);
+        for (k, v) in [
+            ("id_number", q.id_number.clone()),
+            ("former_id_number", q.former_id_number.clone()),
+            ("full_name", q.full_name.clone()),
+            ("date_of_birth", dmy(q.date_of_birth)),
+            ("sex", sex),
+            ("place_of_residence", q.address.clone()),
+        ] {
+            if !v.is_empty() {
+                draft.insert(k.to_string(), v);
+            }
+        }
+        if self.persist("enroll.prefill") {
+            self.say(Message::info(
+                "Đã điền sẵn từ thẻ cũ; kiểm tra và nhập các mục còn lại",
+                "Prefilled from the former card; check it and enter the rest",
+            ));
         }
     }
 
@@ -1342,10 +1503,37 @@ impl Engine {
             _ => {}
         }
         self.end_work();
+        if let Done::Checkpoint(r, direction, checkpoint_id) = done {
+            match *r {
+                Ok((claim, v)) => {
+                    let logged = self.vault.as_mut().map(|vault| {
+                        tokio::task::block_in_place(|| {
+                            crate::checkpoint::log(vault, &claim, &v, direction, &checkpoint_id)
+                        })
+                    });
+                    match logged {
+                        Some(Ok(result)) => {
+                            self.snapshot.message = Some(if result.verified {
+                                Message::info("THẺ HỢP LỆ", "CARD VERIFIED")
+                            } else {
+                                Message::error("CẢNH BÁO", "ALERT")
+                            });
+                            self.snapshot.checkpoint = Some(Arc::new(result));
+                            self.checkpoint_history();
+                        }
+                        Some(Err(e)) => self.say(Message::from_display(&e)),
+                        None => {}
+                    }
+                }
+                Err(m) => self.say(m),
+            }
+            return;
+        }
         // The enrollment may have been aborted while the device worked.
         let open = self.enrollment.as_ref().is_some_and(|e| !e.is_finished());
         match done {
             Done::Qr(Ok(code)) if open => self.checked_in_qr(code),
+            Done::Prefill(Ok(text)) if open => self.prefill(&text),
             Done::Paper(Ok(jpeg), note) if open => {
                 let e = self.enrollment.as_mut().expect("open");
                 e.checkin = Some(CheckIn::Paper {
@@ -1404,6 +1592,7 @@ impl Engine {
                 ));
             }
             Done::Receipt(Err(m))
+            | Done::Prefill(Err(m))
             | Done::Qr(Err(m))
             | Done::Paper(Err(m), _)
             | Done::Portrait(Err(m))

@@ -4,6 +4,7 @@
 //! snapshots and sends it intents; `idstation enroll --scenario` drives the very same engine
 //! headless ([`scenario`]); [`report`] makes the daily report from the vault.
 
+pub mod checkpoint;
 pub mod config;
 pub mod devices;
 pub mod dg3;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod report;
 pub mod scenario;
 
+pub use checkpoint::{CheckpointResult, CrossingRow, FieldComparison, Presented};
 pub use config::StationConfig;
 pub use devices::{Devices, StationKeys};
 pub use engine::{Engine, Handle, Intent, Login, Message, Snapshot};

@@ -1,0 +1,143 @@
+//! The engine without device work: first run, check-in, the former card's QR prefilling the
+//! draft, and the idle lock hiding the enrollment. Devices are the real backends; none is
+//! used by these steps.
+
+use std::time::Duration;
+
+use workflow::{Devices, Engine, Handle, Intent, Login, StationConfig, Step};
+
+fn station(dir: &std::path::Path) -> StationConfig {
+    let path = dir.join("station.toml");
+    std::fs::write(
+        &path,
+        "station_id = \"T01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
+         camera = \"virtual:frames\"\nprinter = \"none\"\nkeys = \"keys\"\noutput_dir = \"out\"\n",
+    )
+    .unwrap();
+    StationConfig::load(&path).unwrap()
+}
+
+fn start(dir: &std::path::Path, policy: accounts::Policy) -> Handle {
+    let config = station(dir);
+    let devices = Devices::real(&config);
+    Engine::start(config, devices, None, dir.join("vault.db"), policy)
+}
+
+const T: Duration = Duration::from_secs(30);
+const QR: &str = "001095012345|012345678|Nguyễn Văn An|12051995|Nam|Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội|20112026";
+
+async fn at_data_step(h: &Handle) {
+    let s = h
+        .run(
+            Intent::FirstRun {
+                supervisor: "chief".into(),
+                password: "supervisor-pass".into(),
+            },
+            T,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.message);
+    h.run(Intent::NewApplicant, T).await.unwrap();
+    h.run(Intent::CheckInQr("KBYT|ok".into()), T).await.unwrap();
+    let s = h.run(Intent::Next, T).await.unwrap();
+    assert_eq!(s.enrollment.as_ref().unwrap().step, Step::Data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_former_cards_qr_prefills_the_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), accounts::Policy::default());
+    at_data_step(&h).await;
+    let s = h
+        .run(
+            Intent::PrefillFromFormerCard {
+                qr_text: Some("not|a card".into()),
+                scan: false,
+            },
+            T,
+        )
+        .await
+        .unwrap();
+    assert!(
+        s.message.as_ref().is_some_and(|m| m.error),
+        "{:?}",
+        s.message
+    );
+    assert!(s.enrollment.as_ref().unwrap().draft.is_none());
+    let s = h
+        .run(
+            Intent::PrefillFromFormerCard {
+                qr_text: Some(QR.into()),
+                scan: false,
+            },
+            T,
+        )
+        .await
+        .unwrap();
+    let draft = s.enrollment.as_ref().unwrap().draft.clone().unwrap();
+    assert_eq!(draft["full_name"], "Nguyễn Văn An");
+    assert_eq!(draft["date_of_birth"], "12/05/1995");
+    assert_eq!(draft["sex"], "male");
+    assert_eq!(draft["former_id_number"], "012345678");
+    assert!(draft["place_of_residence"].starts_with("Số 12"));
+    // Kept in the vault: a restarted engine resumes with the draft.
+    h.run(Intent::Shutdown, T).await;
+    let h = start(dir.path(), accounts::Policy::default());
+    let s = h
+        .run(
+            Intent::Login {
+                name: "chief".into(),
+                password: "supervisor-pass".into(),
+            },
+            T,
+        )
+        .await
+        .unwrap();
+    let id = s.resumable.last().unwrap().id.clone();
+    let s = h.run(Intent::Resume(id), T).await.unwrap();
+    let e = s.enrollment.clone().unwrap();
+    assert_eq!(e.draft.as_ref().unwrap()["full_name"], "Nguyễn Văn An");
+    assert!(e.record.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_timer_locks_and_the_snapshot_then_carries_nothing_personal() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = accounts::Policy {
+        idle_secs: 1,
+        ..Default::default()
+    };
+    let h = start(dir.path(), policy);
+    at_data_step(&h).await;
+    h.run(
+        Intent::PrefillFromFormerCard {
+            qr_text: Some(QR.into()),
+            scan: false,
+        },
+        T,
+    )
+    .await
+    .unwrap();
+    // No intent: the engine's own timer (every 5 s) applies the idle rule.
+    let s = h
+        .wait_for(Duration::from_secs(15), |s| {
+            matches!(s.login, Login::Locked { .. })
+        })
+        .await
+        .expect("locked on time");
+    assert!(s.enrollment.is_none(), "nothing personal behind the lock");
+    let s = h
+        .run(
+            Intent::Unlock {
+                password: "supervisor-pass".into(),
+            },
+            T,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.message);
+    let e = s.enrollment.clone().expect("the same enrollment is back");
+    assert_eq!(e.step, Step::Data);
+    assert_eq!(e.draft.as_ref().unwrap()["full_name"], "Nguyễn Văn An");
+}
