@@ -38,7 +38,17 @@ pub enum Screen {
     Queue,
     /// The day's figures (from the queue).
     Report,
+    /// Checkpoint mode: verify a presented card.
+    Checkpoint,
     Step(Step),
+}
+
+/// What the station is used for, switched in the header between enrollments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Enrollment,
+    Checkpoint,
 }
 
 /// Officer input sends [`Intent::Activity`] at most this often.
@@ -115,6 +125,10 @@ pub struct App {
     draft_at: Option<Instant>,
     /// The report screen is open (over the queue).
     pub(crate) report_open: bool,
+    pub(crate) mode: Mode,
+    pub(crate) checkpoint_inputs: crate::checkpoint::CheckpointInputs,
+    pub(crate) chip_portrait: Option<Texture<(String, usize)>>,
+    pub(crate) chip_portrait_failed: Option<(String, usize)>,
 }
 
 impl App {
@@ -139,6 +153,10 @@ impl App {
             draft_sent: None,
             draft_at: None,
             report_open: false,
+            mode: Mode::Enrollment,
+            checkpoint_inputs: Default::default(),
+            chip_portrait: None,
+            chip_portrait_failed: None,
         }
     }
 
@@ -252,6 +270,7 @@ impl App {
             Login::Locked { .. } => Screen::Locked,
             Login::LoggedIn { .. } => match &s.enrollment {
                 Some(e) => Screen::Step(e.step),
+                None if self.mode == Mode::Checkpoint => Screen::Checkpoint,
                 None if self.report_open => Screen::Report,
                 None => Screen::Queue,
             },
@@ -441,6 +460,9 @@ impl App {
         if screen != self.screen {
             self.screen = screen;
             self.focus_first = true;
+            if screen == Screen::Checkpoint {
+                self.send(Intent::CheckpointHistory);
+            }
             if !matches!(screen, Screen::Step(_)) {
                 self.inputs.forget_passwords();
             }
@@ -494,6 +516,7 @@ impl App {
             Screen::Locked => self.locked(ui),
             Screen::Queue => self.queue(ui),
             Screen::Report => self.report(ui),
+            Screen::Checkpoint => self.checkpoint(ui),
             Screen::Step(step) => self.step_screen(ui, step),
         }
     }
@@ -506,6 +529,24 @@ impl App {
                 None => "idstation".to_string(),
             };
             ui.label(RichText::new(title).strong().size(16.0));
+            // The mode: between enrollments only.
+            if matches!(
+                self.screen,
+                Screen::Queue | Screen::Report | Screen::Checkpoint
+            ) {
+                ui.separator();
+                for (mode, vi, en) in [
+                    (Mode::Enrollment, "Cấp thẻ", "Enrollment"),
+                    (Mode::Checkpoint, "Kiểm soát", "Checkpoint"),
+                ] {
+                    if ui
+                        .selectable_label(self.mode == mode, self.t(vi, en))
+                        .clicked()
+                    {
+                        self.mode = mode;
+                    }
+                }
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(Login::LoggedIn { .. } | Login::Locked { .. }) =
                     self.snap.as_ref().map(|s| &s.login)

@@ -7,6 +7,7 @@
 //! device states arrive when the devices have answered.
 
 pub mod app;
+mod checkpoint;
 pub mod fonts;
 pub mod form;
 pub mod lang;

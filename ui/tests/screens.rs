@@ -500,3 +500,41 @@ fn the_daily_report_shows_an_aborted_enrollment_with_its_reason() {
     st.click("← Hàng chờ");
     st.assert_shows("Hàng chờ");
 }
+
+#[test]
+fn the_checkpoint_screen_says_why_a_bad_qr_code_cannot_be_verified() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    st.click("Kiểm soát");
+    st.assert_shows("Kiểm soát ra vào");
+    st.assert_shows("Chưa có lượt nào");
+    // Nothing given: the engine asks for one way.
+    st.type_into("Mã chốt", "CHOT-01");
+    st.click("Kiểm tra thẻ");
+    st.wait("the engine's answer", 10, |s| {
+        s.message.as_ref().is_some_and(|m| m.error)
+    });
+    st.assert_shows_part("Chọn một cách");
+    // A partial code: said in both languages, nothing logged.
+    st.type_into(
+        "Mã QR trên thẻ (máy quét cầm tay)",
+        "001234567890|Nguyễn Văn A",
+    );
+    st.click("Kiểm tra thẻ");
+    let s = st.wait("the QR error", 10, |s| {
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.error && m.vi.contains("cần ít nhất 7"))
+    });
+    assert!(s.checkpoint.is_none());
+    assert!(s.crossings.is_empty());
+    st.assert_shows_part("cần ít nhất 7");
+    st.key_alt(Key::L);
+    st.assert_shows("Checkpoint");
+    st.assert_shows_part("at least 7 are needed");
+    st.key_alt(Key::L);
+    // Back to enrollments.
+    st.click("Cấp thẻ");
+    st.assert_shows("Hàng chờ");
+}

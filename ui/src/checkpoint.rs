@@ -1,0 +1,351 @@
+//! The checkpoint screen: verify a presented card by its QR code (typed by a hand scanner,
+//! or scanned by the camera) or by its typed ID number and dates, then its chip; the
+//! verdict in large type, the chip's portrait, the card's fields beside the chip's, and the
+//! day's crossings.
+
+use egui::{Color32, RichText, TextEdit, Ui};
+use vault::Direction;
+use workflow::{CheckpointResult, Intent};
+
+use crate::app::{App, Texture, BAD, OK};
+
+/// What the officer types on the checkpoint screen.
+pub(crate) struct CheckpointInputs {
+    pub qr: String,
+    pub id_number: String,
+    pub birth: String,
+    pub expiry: String,
+    pub direction: Direction,
+    pub checkpoint: String,
+}
+
+impl Default for CheckpointInputs {
+    fn default() -> Self {
+        CheckpointInputs {
+            qr: String::new(),
+            id_number: String::new(),
+            birth: String::new(),
+            expiry: String::new(),
+            direction: Direction::In,
+            checkpoint: String::new(),
+        }
+    }
+}
+
+/// A labelled one-line field (the label names it for screen readers and tests).
+fn field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, width: f32) -> egui::Response {
+    let l = ui.label(label);
+    ui.add(
+        TextEdit::singleline(value)
+            .hint_text(hint)
+            .desired_width(width),
+    )
+    .labelled_by(l.id)
+}
+
+/// A typed date as the engine takes it (DDMMYYYY): the digits of DD/MM/YYYY.
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+impl App {
+    pub(crate) fn checkpoint(&mut self, ui: &mut Ui) {
+        let lang = self.lang;
+        let busy = self.busy();
+        let snap = self.snap.clone();
+        let result = snap.as_ref().and_then(|s| s.checkpoint.clone());
+        let crossings = snap.map(|s| s.crossings).unwrap_or_default();
+        ui.heading(lang.pick("Kiểm soát ra vào", "Checkpoint"));
+        ui.add_space(4.0);
+        let mut verify: Option<Intent> = None;
+        ui.columns(2, |cols| {
+            let ui = &mut cols[0];
+            let focus = self.take_focus();
+            let c = &mut self.checkpoint_inputs;
+            let qr = field(
+                ui,
+                lang.pick(
+                    "Mã QR trên thẻ (máy quét cầm tay)",
+                    "QR code on the card (hand scanner)",
+                ),
+                &mut c.qr,
+                "001234567890|…",
+                380.0,
+            );
+            if focus {
+                qr.request_focus();
+            }
+            let qr_entered = qr.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let scan = ui
+                .add_enabled(
+                    !busy,
+                    egui::Button::new(lang.pick("Quét mã QR bằng camera", "Scan the QR code")),
+                )
+                .clicked();
+            ui.add_space(4.0);
+            ui.label(
+                RichText::new(lang.pick(
+                    "Hoặc nhập số định danh và ngày (khi không đọc được mã QR):",
+                    "Or type the ID number and dates (when the QR code cannot be read):",
+                ))
+                .weak(),
+            );
+            field(
+                ui,
+                lang.pick("Số định danh", "ID number"),
+                &mut c.id_number,
+                "",
+                200.0,
+            );
+            field(
+                ui,
+                lang.pick("Ngày sinh", "Date of birth"),
+                &mut c.birth,
+                "DD/MM/YYYY",
+                200.0,
+            );
+            field(
+                ui,
+                lang.pick("Có giá trị đến", "Date of expiry"),
+                &mut c.expiry,
+                lang.pick(
+                    "DD/MM/YYYY (trống: không thời hạn)",
+                    "DD/MM/YYYY (empty: no expiry)",
+                ),
+                200.0,
+            );
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                ui.label(lang.pick("Hướng:", "Direction:"));
+                ui.radio_value(&mut c.direction, Direction::In, lang.pick("Vào", "In"));
+                ui.radio_value(&mut c.direction, Direction::Out, lang.pick("Ra", "Out"));
+            });
+            field(
+                ui,
+                lang.pick("Mã chốt", "Checkpoint"),
+                &mut c.checkpoint,
+                "CHOT-01",
+                200.0,
+            );
+            ui.add_space(6.0);
+            let go = ui
+                .add_enabled(
+                    !busy,
+                    egui::Button::new(
+                        RichText::new(lang.pick("Kiểm tra thẻ", "Verify the card")).size(18.0),
+                    ),
+                )
+                .clicked();
+            let (direction, checkpoint) = (c.direction, c.checkpoint.clone());
+            if scan {
+                verify = Some(Intent::CheckpointVerify {
+                    qr_text: None,
+                    typed: None,
+                    scan: true,
+                    direction,
+                    checkpoint,
+                });
+            } else if go || qr_entered {
+                let (qr_text, typed) = if !c.qr.trim().is_empty() {
+                    (Some(c.qr.trim().to_string()), None)
+                } else if !c.id_number.trim().is_empty() {
+                    (
+                        None,
+                        Some((
+                            c.id_number.trim().to_string(),
+                            digits(&c.birth),
+                            digits(&c.expiry),
+                        )),
+                    )
+                } else {
+                    (None, None)
+                };
+                verify = Some(Intent::CheckpointVerify {
+                    qr_text,
+                    typed,
+                    scan: false,
+                    direction,
+                    checkpoint,
+                });
+            }
+
+            let ui = &mut cols[1];
+            match &result {
+                Some(r) => self.verdict(ui, r),
+                None => {
+                    ui.label(
+                        RichText::new(lang.pick("Chưa kiểm tra thẻ nào", "No card verified yet"))
+                            .weak(),
+                    );
+                }
+            }
+        });
+        if let Some(intent) = verify {
+            self.act(intent);
+        }
+        ui.add_space(10.0);
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(lang.pick("Lượt qua chốt hôm nay", "Today's crossings")).strong(),
+            );
+            if ui.button(lang.pick("Cập nhật", "Refresh")).clicked() {
+                self.send(Intent::CheckpointHistory);
+            }
+        });
+        if crossings.is_empty() {
+            ui.label(RichText::new(lang.pick("Chưa có lượt nào", "None yet")).weak());
+            return;
+        }
+        egui::Grid::new("crossings")
+            .striped(true)
+            .num_columns(7)
+            .spacing([14.0, 4.0])
+            .show(ui, |ui| {
+                for h in [
+                    lang.pick("Giờ", "Time"),
+                    lang.pick("Hướng", "Direction"),
+                    lang.pick("Chốt", "Checkpoint"),
+                    lang.pick("Cán bộ", "Officer"),
+                    lang.pick("Số định danh", "ID number"),
+                    lang.pick("Họ và tên", "Full name"),
+                    lang.pick("Kết quả", "Result"),
+                ] {
+                    ui.label(RichText::new(h).strong());
+                }
+                ui.end_row();
+                for r in &crossings {
+                    ui.label(&r.time);
+                    ui.label(lang.pick(&r.direction_vi, &r.direction_en));
+                    ui.label(&r.checkpoint);
+                    ui.label(&r.officer);
+                    ui.monospace(&r.id_number);
+                    ui.label(&r.full_name);
+                    if r.verified {
+                        ui.colored_label(OK, lang.pick("✔ Hợp lệ", "✔ Verified"));
+                    } else {
+                        let alerts: Vec<&str> = r.alerts.iter().map(|m| lang.msg(m)).collect();
+                        ui.colored_label(BAD, format!("✘ {}", alerts.join("; ")));
+                    }
+                    ui.end_row();
+                }
+            });
+    }
+
+    fn verdict(&mut self, ui: &mut Ui, r: &CheckpointResult) {
+        let lang = self.lang;
+        if r.verified {
+            ui.label(
+                RichText::new(lang.pick("THẺ HỢP LỆ", "CARD VERIFIED"))
+                    .size(40.0)
+                    .strong()
+                    .color(OK),
+            );
+        } else {
+            ui.label(
+                RichText::new(lang.pick("CẢNH BÁO", "ALERT"))
+                    .size(40.0)
+                    .strong()
+                    .color(BAD),
+            );
+            for a in &r.alerts {
+                ui.label(
+                    RichText::new(format!("✘ {}", lang.msg(a)))
+                        .size(16.0)
+                        .color(BAD),
+                );
+            }
+        }
+        ui.label(RichText::new(format!("{} ms", r.millis)).small().weak());
+        ui.add_space(6.0);
+        ui.horizontal_top(|ui| {
+            let tex = r
+                .portrait_jpeg
+                .as_deref()
+                .and_then(|j| self.chip_portrait(ui.ctx(), r.crossing_id, j));
+            match tex {
+                Some((id, size)) => {
+                    let scale = (200.0 / size.y).min(1.0);
+                    ui.image(egui::load::SizedTexture::new(id, size * scale));
+                }
+                None => {
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(150.0, 200.0), egui::Sense::hover());
+                    ui.painter()
+                        .rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
+                    ui.painter().text(
+                        rect.center(),
+                        egui::Align2::CENTER_CENTER,
+                        if r.portrait_jpeg.is_some() {
+                            lang.pick(
+                                "Ảnh JPEG 2000\nkhông hiển thị được",
+                                "JPEG 2000 portrait\nnot shown",
+                            )
+                        } else {
+                            lang.pick("Không có ảnh", "No portrait")
+                        },
+                        egui::FontId::proportional(13.0),
+                        Color32::GRAY,
+                    );
+                }
+            }
+            egui::Grid::new("comparisons")
+                .striped(true)
+                .num_columns(3)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    ui.label(RichText::new(lang.pick("Mục", "Field")).strong());
+                    ui.label(RichText::new(lang.pick("Trên thẻ / mã QR", "Card / QR")).strong());
+                    ui.label(RichText::new(lang.pick("Trong chip", "In the chip")).strong());
+                    ui.end_row();
+                    for c in &r.comparisons {
+                        let colour = if c.matches {
+                            ui.visuals().text_color()
+                        } else {
+                            BAD
+                        };
+                        ui.label(lang.pick(&c.label_vi, &c.label_en));
+                        ui.colored_label(colour, &c.claimed);
+                        let chip = c.chip.clone().unwrap_or_else(|| "—".to_string());
+                        let mark = if c.matches { "" } else { " ✘" };
+                        ui.colored_label(colour, format!("{chip}{mark}"));
+                        ui.end_row();
+                    }
+                });
+        });
+    }
+
+    /// The chip's portrait decoded once per verification; `None` for what the image crate
+    /// cannot read (JPEG 2000).
+    fn chip_portrait(
+        &mut self,
+        ctx: &egui::Context,
+        crossing: i64,
+        jpeg: &[u8],
+    ) -> Option<(egui::TextureId, egui::Vec2)> {
+        let key = (format!("crossing-{crossing}"), jpeg.len());
+        if self.chip_portrait_failed.as_ref() == Some(&key) {
+            return None;
+        }
+        if self.chip_portrait.as_ref().is_none_or(|t| t.key != key) {
+            self.chip_portrait = None;
+            let Ok(img) = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+            else {
+                // Tried once per verification, not every frame.
+                self.chip_portrait_failed = Some(key);
+                return None;
+            };
+            let img = img.into_rgb8();
+            let size = [img.width() as usize, img.height() as usize];
+            let handle = ctx.load_texture(
+                "chip-portrait",
+                egui::ColorImage::from_rgb(size, img.as_raw()),
+                egui::TextureOptions::LINEAR,
+            );
+            self.chip_portrait = Some(Texture { key, handle });
+        }
+        self.chip_portrait
+            .as_ref()
+            .map(|t| (t.handle.id(), t.handle.size_vec2()))
+    }
+}
