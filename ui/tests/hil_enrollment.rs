@@ -214,4 +214,37 @@ fn a_whole_enrollment_through_the_ui_on_virtual_devices() {
     st.click("Đóng hồ sơ");
     st.wait("the queue", 10, |s| s.enrollment.is_none());
     st.assert_shows("Hàng chờ");
+
+    // The card just written, verified at a checkpoint by typed ID number and dates: its
+    // chip against the station's own CSCA, Active Authentication, the fields side by side.
+    st.click("Kiểm soát");
+    st.type_into("Số định danh", rec["id_number"].as_str().unwrap());
+    st.type_into(
+        "Ngày sinh",
+        &common::vi_date(rec["date_of_birth"].as_str().unwrap()),
+    );
+    st.type_into(
+        "Có giá trị đến",
+        &common::vi_date(rec["date_of_expiry"].as_str().unwrap()),
+    );
+    st.click("Ra");
+    st.type_into("Mã chốt", "CHOT-HB-01");
+    st.click("Kiểm tra thẻ");
+    let s = st.wait("the checkpoint verdict", 60, |s| {
+        s.busy.is_none() && (s.checkpoint.is_some() || s.message.as_ref().is_some_and(|m| m.error))
+    });
+    let r = s
+        .checkpoint
+        .as_ref()
+        .unwrap_or_else(|| panic!("no verdict: {:?}", s.message));
+    assert!(r.verified, "alerts: {:?}", r.alerts);
+    st.assert_shows("THẺ HỢP LỆ");
+    st.assert_shows("Trong chip");
+    st.assert_shows_part(rec["full_name"].as_str().unwrap());
+    let s = st.wait("the crossing in today's list", 10, |s| {
+        !s.crossings.is_empty()
+    });
+    assert_eq!(s.crossings[0].checkpoint, "CHOT-HB-01");
+    st.assert_shows("CHOT-HB-01");
+    st.assert_shows("✔ Hợp lệ");
 }
