@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Takes a screenshot of the real station window under Xvfb:
 #   bash ui/screenshot.sh OUT.png
+# SCREENSHOT_MORE=1 adds the portrait and fingerprint steps, SCREENSHOT_REPORT=1 the daily
+# report and the checkpoint screen (OUT-report.png, OUT-checkpoint.png).
 # Starts Xvfb on :99 (1366×768×24), prepares a scratch station on virtual devices (virtual
 # camera playing the portrait test frames, libfprint's virtual_image sensor, the CUPS PDF
 # queue, vpcd's first reader, test signing keys) with a vault holding one enrollment at the
@@ -101,16 +103,40 @@ xdotool key Tab
 xdotool type --delay 20 "$password"
 xdotool key Return
 sleep 2.5
+
+shot() {
+  xwd -root -silent -display "$display" | /usr/bin/convert xwd:- "png:$1"
+  echo "ui/screenshot.sh: saved $1"
+}
+
+# Then (SCREENSHOT_REPORT=1) from the queue: the daily report (Tab past Resume to Daily
+# report), back to the queue, and the checkpoint screen with a partial QR code verified.
+if [ -n "${SCREENSHOT_REPORT:-}" ]; then
+  xdotool key Tab Tab
+  sleep 0.3
+  xdotool key Return
+  sleep 2
+  shot "${out%.png}-report.png"
+  # The report's focus is on "← Queue".
+  xdotool key Return
+  sleep 1
+  # The header's mode switch (Kiểm soát), by the pointer.
+  xdotool mousemove --window "$win" "${SCREENSHOT_MODE_X:-516}" "${SCREENSHOT_MODE_Y:-16}" click 1
+  sleep 1.5
+  xdotool type --delay 20 "001234567890|Nguyen Van A"
+  xdotool key Return
+  sleep 2
+  shot "${out%.png}-checkpoint.png"
+  xdotool mousemove --window "$win" "${SCREENSHOT_ENROLL_X:-435}" "${SCREENSHOT_ENROLL_Y:-16}" click 1
+  sleep 1.5
+fi
+
 # The queue's focus is on "New applicant"; Tab reaches the unfinished enrollment's Resume.
 xdotool key Tab
 sleep 0.3
 xdotool key Return
 sleep 2.5
 
-shot() {
-  xwd -root -silent -display "$display" | /usr/bin/convert xwd:- "png:$1"
-  echo "ui/screenshot.sh: saved $1"
-}
 shot "$out"
 
 # Then (SCREENSHOT_MORE=1) the portrait step: Alt+N validates and goes on, Enter presses the focused Capture,

@@ -462,6 +462,12 @@ impl App {
             self.focus_first = true;
             if screen == Screen::Checkpoint {
                 self.send(Intent::CheckpointHistory);
+                // The station's id stands for the checkpoint until the officer names one.
+                if self.checkpoint_inputs.checkpoint.trim().is_empty() {
+                    if let Some(s) = &self.started {
+                        self.checkpoint_inputs.checkpoint = s.station_id.clone();
+                    }
+                }
             }
             if !matches!(screen, Screen::Step(_)) {
                 self.inputs.forget_passwords();

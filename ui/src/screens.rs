@@ -188,18 +188,6 @@ impl App {
         if new.clicked() {
             self.act(Intent::NewApplicant);
         }
-        ui.add_space(6.0);
-        if ui
-            .button(lang.pick("Báo cáo ngày", "Daily report"))
-            .on_hover_text(lang.pick(
-                "Số liệu hôm nay của trạm",
-                "Today's figures at this station",
-            ))
-            .clicked()
-        {
-            self.report_open = true;
-            self.send(Intent::DailyReport(None));
-        }
         ui.add_space(12.0);
         ui.label(RichText::new(lang.pick("Hồ sơ đang dở", "Unfinished enrollments")).strong());
         let list = self
@@ -218,6 +206,19 @@ impl App {
                     self.act(Intent::Resume(r.id.clone()));
                 }
             });
+        }
+        // After the list, so Tab from New applicant reaches the first Resume.
+        ui.add_space(12.0);
+        if ui
+            .button(lang.pick("Báo cáo ngày", "Daily report"))
+            .on_hover_text(lang.pick(
+                "Số liệu hôm nay của trạm",
+                "Today's figures at this station",
+            ))
+            .clicked()
+        {
+            self.report_open = true;
+            self.send(Intent::DailyReport(None));
         }
     }
 

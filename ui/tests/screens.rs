@@ -509,6 +509,11 @@ fn the_checkpoint_screen_says_why_a_bad_qr_code_cannot_be_verified() {
     st.click("Kiểm soát");
     st.assert_shows("Kiểm soát ra vào");
     st.assert_shows("Chưa có lượt nào");
+    // The station's id stands for the checkpoint until one is typed.
+    assert_eq!(
+        st.h.get_by_label("Mã chốt").value().as_deref(),
+        Some("UI01")
+    );
     // Nothing given: the engine asks for one way.
     st.type_into("Mã chốt", "CHOT-01");
     st.click("Kiểm tra thẻ");
