@@ -77,6 +77,8 @@ pub(crate) struct Inputs {
     pub form: DataForm,
     pub form_errors: Vec<FormError>,
     pub manual_reason: String,
+    /// The former card's QR text, for prefilling the data form.
+    pub former_qr: String,
     pub exception_kind: usize,
     pub exception_reason: String,
     /// The abort dialog is open, with the reason typed so far.
@@ -125,6 +127,9 @@ pub struct App {
     draft_at: Option<Instant>,
     /// The report screen is open (over the queue).
     pub(crate) report_open: bool,
+    /// The number of a PrefillFromFormerCard intent: once handled (and its scan done), the
+    /// form takes the engine's draft.
+    pub(crate) prefill_after: Option<u64>,
     pub(crate) mode: Mode,
     pub(crate) checkpoint_inputs: crate::checkpoint::CheckpointInputs,
     pub(crate) chip_portrait: Option<Texture<(String, usize)>>,
@@ -153,6 +158,7 @@ impl App {
             draft_sent: None,
             draft_at: None,
             report_open: false,
+            prefill_after: None,
             mode: Mode::Enrollment,
             checkpoint_inputs: Default::default(),
             chip_portrait: None,
@@ -312,6 +318,7 @@ impl App {
         }
         self.inputs_for = id;
         self.next_after = None;
+        self.prefill_after = None;
         self.preview = None;
         self.portrait = None;
     }
@@ -331,6 +338,28 @@ impl App {
         self.send(Intent::SaveDraft(draft.clone()));
         self.draft_sent = Some(draft);
         self.draft_at = Some(Instant::now());
+    }
+
+    /// The former card's QR fields, put into the draft by the engine, into the form (what
+    /// else was typed stays: the draft was sent first).
+    fn follow_prefill(&mut self) {
+        let Some(sent) = self.prefill_after else {
+            return;
+        };
+        let Some(s) = &self.snap else { return };
+        if s.handled < sent || s.busy.is_some() {
+            return;
+        }
+        self.prefill_after = None;
+        let draft = s
+            .enrollment
+            .as_ref()
+            .filter(|e| e.step == Step::Data)
+            .and_then(|e| e.draft.clone());
+        if let Some(d) = draft {
+            self.inputs.form = form_from_draft(&d);
+            self.draft_sent = Some(d);
+        }
     }
 
     /// Officer input (a key, text, a click) keeps the session from idling out: one
@@ -456,6 +485,7 @@ impl App {
         self.snap = self.started.as_ref().map(|s| s.handle.snapshot());
         self.sync_inputs();
         self.follow_up();
+        self.follow_prefill();
         let screen = self.current_screen();
         if screen != self.screen {
             self.screen = screen;

@@ -376,6 +376,43 @@ impl App {
             "Nhập 20 mục thông tin. Ngày nhập dạng DD/MM/YYYY. Mục có * là bắt buộc.",
             "Enter the 20 fields. Dates as DD/MM/YYYY. Fields marked * are required.",
         ));
+        ui.add_space(4.0);
+        // Prefill from the former card's QR code (typed by a hand scanner, or the camera).
+        let busy = self.busy();
+        ui.horizontal(|ui| {
+            let l = ui.label(lang.pick("Mã QR thẻ cũ", "Former card's QR code"));
+            let qr = ui
+                .add(
+                    TextEdit::singleline(&mut self.inputs.former_qr)
+                        .hint_text(lang.pick("để điền sẵn", "to prefill"))
+                        .desired_width(360.0),
+                )
+                .labelled_by(l.id);
+            let typed = !self.inputs.former_qr.trim().is_empty();
+            let fill = ui
+                .add_enabled(
+                    typed && !busy,
+                    egui::Button::new(lang.pick("Điền từ thẻ cũ", "Prefill")),
+                )
+                .clicked()
+                || typed && entered(ui, &qr);
+            let scan = ui
+                .add_enabled(
+                    !busy,
+                    egui::Button::new(lang.pick("Quét mã QR thẻ cũ", "Scan the former card")),
+                )
+                .clicked();
+            if fill || scan {
+                // What was typed goes first, so the QR fields land on top of it.
+                self.save_draft(true);
+                let qr_text = fill.then(|| self.inputs.former_qr.trim().to_string());
+                let n = self.act(Intent::PrefillFromFormerCard {
+                    qr_text,
+                    scan: !fill,
+                });
+                self.prefill_after = Some(n);
+            }
+        });
         ui.add_space(6.0);
         let validation = self
             .snap

@@ -543,3 +543,59 @@ fn the_checkpoint_screen_says_why_a_bad_qr_code_cannot_be_verified() {
     st.click("Cấp thẻ");
     st.assert_shows("Hàng chờ");
 }
+
+#[test]
+fn the_former_cards_qr_code_prefills_the_form_and_keeps_what_was_typed() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    new_applicant(&mut st);
+    check_in_qr(&mut st, "KBYT-PREFILL");
+    st.click("Tiếp theo →");
+    st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
+    st.type_into("Tôn giáo", "Phật giáo");
+    st.type_into("Mã QR thẻ cũ", "001095012345|Nguyễn Văn An");
+    st.click("Điền từ thẻ cũ");
+    st.wait("the engine's answer", 10, |s| {
+        s.message.as_ref().is_some_and(|m| m.error)
+    });
+    st.assert_shows_part("cần ít nhất 7");
+    st.type_into(
+        "Mã QR thẻ cũ",
+        "001095012345|012345678|Nguyễn Văn An|12051995|Nam|Số 12 ngõ 34 phố Hàng Bạc, phường Hàng Bạc, quận Hoàn Kiếm, Hà Nội|20112026",
+    );
+    st.click("Điền từ thẻ cũ");
+    st.wait("the prefilled draft", 10, |s| {
+        s.enrollment
+            .as_ref()
+            .and_then(|e| e.draft.as_ref())
+            .is_some_and(|d| d.get("full_name").map(String::as_str) == Some("Nguyễn Văn An"))
+    });
+    st.h.step();
+    let value = |st: &common::Station, label: &str| st.h.get_by_label(label).value();
+    assert_eq!(
+        value(&st, "Họ, chữ đệm và tên khai sinh").as_deref(),
+        Some("Nguyễn Văn An")
+    );
+    assert_eq!(
+        value(&st, "Số định danh cá nhân").as_deref(),
+        Some("001095012345")
+    );
+    assert_eq!(
+        value(&st, "Ngày, tháng, năm sinh").as_deref(),
+        Some("12/05/1995")
+    );
+    assert_eq!(value(&st, "Tôn giáo").as_deref(), Some("Phật giáo"));
+    assert_eq!(
+        st.h.state()
+            .snapshot()
+            .unwrap()
+            .enrollment
+            .as_ref()
+            .unwrap()
+            .draft
+            .as_ref()
+            .unwrap()["sex"],
+        "male"
+    );
+}
