@@ -52,7 +52,10 @@ async fn the_virtual_applicant_puts_the_asked_finger_on_the_virtual_sensor() {
         &std::fs::read_to_string(repo.join("tests/data/record.json")).unwrap(),
     )
     .unwrap();
-    let s = h.run(Intent::SubmitRecord(Box::new(record)), t).await.unwrap();
+    let s = h
+        .run(Intent::SubmitRecord(Box::new(record)), t)
+        .await
+        .unwrap();
     assert!(s.validation.is_empty(), "{:?}", s.validation);
     h.run(Intent::Next, t).await.unwrap();
     let s = h.run(Intent::CapturePortrait, t).await.unwrap();
