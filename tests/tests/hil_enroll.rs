@@ -251,6 +251,33 @@ fn scenario_enrolls_end_to_end_and_the_card_reads_back_verified() {
         None,
     );
     assert!(o.status.success(), "{}", output_text(&o));
+    // Every step is in the audit log, each finger included.
+    let v = vault::Vault::open(
+        &st.vault,
+        accounts::SystemClock,
+        accounts::Policy::default(),
+    )
+    .unwrap();
+    let actions: Vec<String> = v
+        .audit_entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "enroll.start",
+        "enroll.checkin.qr",
+        "enroll.data",
+        "enroll.portrait.auto",
+        "enroll.finger.right-thumb",
+        "enroll.finger.left-little",
+        "enroll.printed",
+        "enroll.signed",
+        "enroll.card.issued",
+        "enroll.receipt",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} audited: {actions:?}");
+    }
 
     let csv = st.daily_csv();
     let row = csv

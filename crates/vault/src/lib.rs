@@ -688,7 +688,7 @@ fn check_action(action: &str) -> Result<(), VaultError> {
         || action.len() > MAX_ACTION_BYTES
         || !action
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
     {
         return Err(VaultError::InvalidAction);
     }

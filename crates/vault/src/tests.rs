@@ -238,6 +238,8 @@ fn every_action_is_audited_with_officer_and_chain_verifies() {
         v.audit("has space", None),
         Err(VaultError::InvalidAction)
     ));
+    // Finger slugs name actions: "enroll.finger.right-thumb".
+    v.audit("enroll.finger.right-thumb", None).unwrap();
 }
 
 /// Tampering needs the append-only triggers out of the way, as an attacker with the file would.
