@@ -3,7 +3,7 @@
 #   bash ui/screenshot.sh OUT.png
 # SCREENSHOT_MORE=1 adds the portrait and fingerprint steps, SCREENSHOT_REPORT=1 the daily
 # report and the checkpoint screen (OUT-report.png, OUT-checkpoint.png).
-# Starts Xvfb on :99 (1366×768×24), prepares a scratch station on virtual devices (virtual
+# Starts Xvfb on a free display (1366×768×24), prepares a scratch station on virtual devices (virtual
 # camera playing the portrait test frames, libfprint's virtual_image sensor, the CUPS PDF
 # queue, vpcd's first reader, test signing keys) with a vault holding one enrollment at the
 # data step (the demo applicant), starts the app, logs in
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 out="${1:?usage: bash ui/screenshot.sh OUT.png}"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
-display="${SCREENSHOT_DISPLAY:-:99}"
+mkdir -p "$(dirname "$out")"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
@@ -71,9 +71,35 @@ passphrase="screenshot-ds-passphrase"
   --officer "$officer" --password "$password" --record tests/data/record.json \
   --passphrase "$passphrase"
 
-Xvfb "$display" -screen 0 1366x768x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+# Xvfb picks a free display itself (-displayfd) and writes its number once it accepts
+# connections: a display left taken on the machine, or a slow first start, is then no
+# failure. SCREENSHOT_DISPLAY=:N asks for that display instead.
+if [ -n "${SCREENSHOT_DISPLAY:-}" ]; then
+  Xvfb "$SCREENSHOT_DISPLAY" -screen 0 1366x768x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+  pids+=($!)
+  display="$SCREENSHOT_DISPLAY"
+else
+  Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp 3>"$work/display" >"$work/xvfb.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 600); do
+    [ -s "$work/display" ] && break
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  display=":$(tr -dc 0-9 <"$work/display" 2>/dev/null || true)"
+fi
+up=""
+for _ in $(seq 1 600); do
+  if [ "$display" != ":" ] && xdpyinfo -display "$display" >/dev/null 2>&1; then up=1; break; fi
+  kill -0 "${pids[-1]}" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$up" ]; then
+  echo "ui/screenshot.sh: Xvfb did not start (display '$display'); its log:" >&2
+  cat "$work/xvfb.log" >&2
+  exit 1
+fi
+echo "ui/screenshot.sh: Xvfb up on $display"
 export DISPLAY="$display"
 unset WAYLAND_DISPLAY
 # Mesa's software renderer: there is no GPU under Xvfb.
@@ -85,7 +111,7 @@ IDSTATION_DS_PASSPHRASE="$passphrase" FP_VIRTUAL_IMAGE="$work/fp.socket" \
   "$app" --station "$work/station.toml" --vault "$work/station.vault" >"$work/app.log" 2>&1 &
 pids+=($!)
 win=""
-for _ in $(seq 1 200); do
+for _ in $(seq 1 600); do
   win="$(xdotool search --name 'idstation' 2>/dev/null | head -1 || true)"
   [ -n "$win" ] && break
   sleep 0.05
