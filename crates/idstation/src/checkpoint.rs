@@ -13,6 +13,7 @@ use serde_json::json;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use vault::{Crossing, Direction};
+use workflow::report::csv_field;
 
 #[derive(clap::Subcommand)]
 pub enum CheckpointCommand {
@@ -362,20 +363,6 @@ fn print_text(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Pa
     );
 }
 
-/// A CSV cell (RFC 4180 quoting); a leading formula character is neutralised so a
-/// spreadsheet never runs a name or checkpoint id as a formula.
-fn csv_cell(s: &str) -> String {
-    let safe = match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
-    };
-    if safe.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", safe.replace('"', "\"\""))
-    } else {
-        safe
-    }
-}
-
 /// "vi / en" for every alert code of a crossing.
 fn alerts_text(c: &Crossing) -> String {
     c.alerts
@@ -411,13 +398,13 @@ fn to_csv(rows: &[Crossing], offset: time::UtcOffset) -> String {
     for c in rows {
         let cells = [
             local_time(c.at, offset),
-            csv_cell(&c.checkpoint),
+            csv_field(&c.checkpoint),
             c.direction.as_str().to_string(),
-            csv_cell(&c.officer_name),
-            csv_cell(&c.id_number),
-            csv_cell(&c.full_name),
+            csv_field(&c.officer_name),
+            csv_field(&c.id_number),
+            csv_field(&c.full_name),
             if c.verified { "verified" } else { "alert" }.to_string(),
-            csv_cell(&c.alerts.join(" ")),
+            csv_field(&c.alerts.join(" ")),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');
@@ -581,18 +568,4 @@ pub fn report(a: ReportArgs) -> Result<u8, Failure> {
         "Báo cáo chốt ngày {date}: {n} lượt ({i} vào, {o} ra, {al} cảnh báo) → {out} / checkpoint report {date}: {n} crossings ({i} in, {o} out, {al} alerts) → {out}"
     );
     Ok(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formula_safe() {
-        assert_eq!(csv_cell("Nguyễn Văn An"), "Nguyễn Văn An");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_cell("-1,2"), "\"'-1,2\"");
-    }
 }

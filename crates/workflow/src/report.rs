@@ -120,10 +120,12 @@ fn dmy(d: Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
 }
 
-/// A CSV field, quoted when it needs to be (RFC 4180); a leading formula character is
-/// neutralised so a spreadsheet does not run officer-typed text as a formula.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+/// A CSV field, quoted when it needs to be (RFC 4180); a leading formula character
+/// (`=`, `+`, `-`, `@`, tab, carriage return) is neutralised with `'` so a spreadsheet does
+/// not run officer-typed or card-read text as a formula. Every CSV report of the station
+/// (daily enrollment, checkpoint crossings) writes its text cells through this.
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_string()
@@ -301,5 +303,24 @@ impl Daily {
             ],
             sections,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formula_safe() {
+        assert_eq!(csv_field("Nguyễn Văn An"), "Nguyễn Văn An");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("+84 912"), "'+84 912");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\t=1"), "'\t=1");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_field("-1,2"), "\"'-1,2\"");
     }
 }
