@@ -278,8 +278,8 @@ impl App {
                         egui::Align2::CENTER_CENTER,
                         if r.portrait_jpeg.is_some() {
                             lang.pick(
-                                "Ảnh JPEG 2000\nkhông hiển thị được",
-                                "JPEG 2000 portrait\nnot shown",
+                                "Ảnh trong chip\nkhông đọc được",
+                                "Chip portrait\nnot readable",
                             )
                         } else {
                             lang.pick("Không có ảnh", "No portrait")
@@ -315,37 +315,101 @@ impl App {
         });
     }
 
-    /// The chip's portrait decoded once per verification; `None` for what the image crate
-    /// cannot read (JPEG 2000).
+    /// The chip's portrait decoded once per verification; `None` for what cannot be shown.
     fn chip_portrait(
         &mut self,
         ctx: &egui::Context,
         crossing: i64,
-        jpeg: &[u8],
+        bytes: &[u8],
     ) -> Option<(egui::TextureId, egui::Vec2)> {
-        let key = (format!("crossing-{crossing}"), jpeg.len());
+        let key = (format!("crossing-{crossing}"), bytes.len());
         if self.chip_portrait_failed.as_ref() == Some(&key) {
             return None;
         }
         if self.chip_portrait.as_ref().is_none_or(|t| t.key != key) {
             self.chip_portrait = None;
-            let Ok(img) = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
-            else {
+            let Some(picture) = portrait_picture(bytes) else {
                 // Tried once per verification, not every frame.
                 self.chip_portrait_failed = Some(key);
                 return None;
             };
-            let img = img.into_rgb8();
-            let size = [img.width() as usize, img.height() as usize];
-            let handle = ctx.load_texture(
-                "chip-portrait",
-                egui::ColorImage::from_rgb(size, img.as_raw()),
-                egui::TextureOptions::LINEAR,
-            );
+            let handle = ctx.load_texture("chip-portrait", picture, egui::TextureOptions::LINEAR);
             self.chip_portrait = Some(Texture { key, handle });
         }
         self.chip_portrait
             .as_ref()
             .map(|t| (t.handle.id(), t.handle.size_vec2()))
+    }
+}
+
+/// The largest chip portrait shown, a side: a DG2 portrait is a few hundred pixels.
+const MAX_PORTRAIT_SIDE: u32 = 4000;
+
+/// A chip's DG2 portrait as a picture: JPEG, or JPEG 2000 (a JP2 file or a raw codestream),
+/// which many issuers' cards hold. The chip is untrusted: `None` for anything that does not
+/// decode, or is larger than [`MAX_PORTRAIT_SIDE`] a side, without allocating for it first.
+pub(crate) fn portrait_picture(bytes: &[u8]) -> Option<egui::ColorImage> {
+    const JP2: [u8; 12] = [0, 0, 0, 12, b'j', b'P', b' ', b' ', 0x0D, 0x0A, 0x87, 0x0A];
+    const J2K: [u8; 4] = [0xFF, 0x4F, 0xFF, 0x51];
+    if bytes.starts_with(&JP2) || bytes.starts_with(&J2K) {
+        let pic = fingerprint::jp2::decode_rgb(bytes).ok()?;
+        let size = [pic.width as usize, pic.height as usize];
+        return Some(egui::ColorImage::from_rgb(size, &pic.rgb));
+    }
+    let mut reader =
+        image::ImageReader::with_format(std::io::Cursor::new(bytes), image::ImageFormat::Jpeg);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_PORTRAIT_SIDE);
+    limits.max_image_height = Some(MAX_PORTRAIT_SIDE);
+    reader.limits(limits);
+    let img = reader.decode().ok()?.into_rgb8();
+    let size = [img.width() as usize, img.height() as usize];
+    Some(egui::ColorImage::from_rgb(size, img.as_raw()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::portrait_picture;
+
+    fn data(name: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/data")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    /// What a chip may hold in DG2 shows: the station's JPEG, another issuer's colour JP2
+    /// file, a grey raw codestream; each at its size, the JP2 in colour.
+    #[test]
+    fn chip_portraits_in_jpeg_and_jpeg_2000_are_shown() {
+        for name in ["portrait.jpg", "portrait.jp2", "portrait-grey.j2k"] {
+            let pic = portrait_picture(&data(name)).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(pic.size, [300, 400], "{name}");
+        }
+        let jp2 = portrait_picture(&data("portrait.jp2")).unwrap();
+        let (r, b) = jp2.pixels.iter().fold((0u64, 0u64), |(r, b), p| {
+            (r + u64::from(p.r()), b + u64::from(p.b()))
+        });
+        assert!(
+            r > b + 20 * 300 * 400,
+            "red {r}, blue {b}: the astronaut's portrait is warm"
+        );
+    }
+
+    /// Junk, a truncated JPEG 2000 file, and a JPEG claiming 60 000 pixels a side are not
+    /// shown (the screen shows "not readable" instead), and nothing panics.
+    #[test]
+    fn unreadable_or_oversized_chip_portraits_are_not_shown() {
+        let jp2 = data("portrait.jp2");
+        assert!(portrait_picture(b"").is_none());
+        assert!(portrait_picture(b"not a picture").is_none());
+        assert!(portrait_picture(&jp2[..jp2.len() / 2]).is_none());
+        let mut jpeg = data("portrait.jpg");
+        // The baseline frame header (SOF0): FF C0, length, precision, then height and width.
+        let at = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        jpeg[at + 5..at + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+        assert!(portrait_picture(&jpeg).is_none());
     }
 }

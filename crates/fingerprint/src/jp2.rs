@@ -3,7 +3,8 @@
 //! A 500 ppi print is about 100 KB as lossless PNG, but a card's DG3 holds two of them in
 //! 30 000 bytes; ISO/IEC 19794-4 (compression code 4) and ICAO 9303-10 take JPEG 2000 for it,
 //! as passports do. [`encode`] writes a lossy JP2 file at the highest quality that fits a byte
-//! budget; [`decode`] reads a JP2 file or a raw codestream back to a [`GreyImage`].
+//! budget; [`decode`] reads a JP2 file or a raw codestream back to a [`GreyImage`], and
+//! [`decode_rgb`] a colour one (a chip's DG2 portrait, for showing it).
 //!
 //! The format written is the JP2 file (the box structure of 15444-1 Annex I around the
 //! codestream), not a bare J2K codestream: 19794-4 leaves the image data to ISO/IEC 15444 and
@@ -61,6 +62,19 @@ pub enum Jp2Error {
         dx: u32,
         dy: u32,
     },
+    #[error(
+        "JPEG 2000 image with {components} components in colour space {colour_space}, \
+         {precision} bits (signed: {signed}, subsampling {dx}×{dy}); grey or sRGB components \
+         of 1-16 unsigned bits at full resolution expected"
+    )]
+    NotColour {
+        components: u32,
+        colour_space: i32,
+        precision: u32,
+        signed: bool,
+        dx: u32,
+        dy: u32,
+    },
 }
 
 impl Jp2Error {
@@ -78,6 +92,9 @@ impl Jp2Error {
                 "Dữ liệu không phải ảnh vân tay JPEG 2000 đọc được".into()
             }
             Jp2Error::NotGrey { .. } => "Ảnh vân tay JPEG 2000 không phải ảnh xám".into(),
+            Jp2Error::NotColour { .. } => {
+                "Ảnh JPEG 2000 có hệ màu hoặc cách lấy mẫu màu không hiển thị được".into()
+            }
         }
     }
 }
@@ -240,6 +257,124 @@ fn read_ppi(file: &[u8]) -> Option<u16> {
 /// bits are scaled to 8). Untrusted input: the size in the header is checked before any pixel
 /// memory is allocated, and nothing in here panics.
 pub fn decode(bytes: &[u8]) -> Result<GreyImage, Jp2Error> {
+    let mut planes = decode_planes(bytes, Want::Grey)?;
+    let (width, height) = (planes.width, planes.height);
+    let grey = planes.planes.swap_remove(0);
+    let img =
+        GreyImage::from_pixels(width, height, grey).map_err(|e| Jp2Error::Decode(e.to_string()))?;
+    Ok(img.with_ppi(planes.ppi.unwrap_or(500)))
+}
+
+/// An 8-bit RGB picture decoded from JPEG 2000, row by row, three bytes a pixel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RgbPicture {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+/// Decodes a colour or grey JP2 file or raw J2K codestream to RGB, for showing a chip's
+/// portrait (ICAO 9303-10 lets DG2 hold JPEG 2000, and many issuers use it). Takes one grey
+/// component or three colour components (a fourth, alpha, and a second, grey alpha, are
+/// dropped), each unsigned, of 1-16 bits, at full resolution; the colour space must be sRGB,
+/// grey or unspecified (a codestream's own colour transform is undone by OpenJPEG). YCC
+/// colour spaces and sub-sampled components are refused with [`Jp2Error::NotColour`] rather
+/// than shown in wrong colours. Untrusted input, as [`decode`].
+pub fn decode_rgb(bytes: &[u8]) -> Result<RgbPicture, Jp2Error> {
+    let p = decode_planes(bytes, Want::Colour)?;
+    let rgb = match p.planes.as_slice() {
+        [g] => g.iter().flat_map(|v| [*v, *v, *v]).collect(),
+        [r, g, b] => r
+            .iter()
+            .zip(g)
+            .zip(b)
+            .flat_map(|((r, g), b)| [*r, *g, *b])
+            .collect(),
+        _ => return Err(Jp2Error::Decode("no component decoded".into())),
+    };
+    Ok(RgbPicture {
+        width: p.width,
+        height: p.height,
+        rgb,
+    })
+}
+
+/// What [`decode_planes`] is asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Grey,
+    Colour,
+}
+
+/// The components a decode kept, each scaled to 8 bits at full resolution.
+struct Planes {
+    width: u32,
+    height: u32,
+    planes: Vec<Vec<u8>>,
+    ppi: Option<u16>,
+}
+
+/// Which components of `comps` to keep (their count) for `want`, or why none can be.
+fn components_to_keep(
+    comps: &[opj::opj_image_comp_t],
+    colour_space: i32,
+    want: Want,
+) -> Result<usize, Jp2Error> {
+    let usable = |c: &opj::opj_image_comp_t| {
+        c.sgnd == 0 && c.dx == 1 && c.dy == 1 && (1..=16).contains(&c.prec)
+    };
+    let described = |c: Option<&opj::opj_image_comp_t>| {
+        (
+            comps.len() as u32,
+            c.map_or(0, |c| c.prec),
+            c.is_some_and(|c| c.sgnd != 0),
+            c.map_or(0, |c| c.dx),
+            c.map_or(0, |c| c.dy),
+        )
+    };
+    match want {
+        Want::Grey => match comps {
+            [c] if usable(c) => Ok(1),
+            _ => {
+                let (components, precision, signed, dx, dy) = described(comps.first());
+                Err(Jp2Error::NotGrey {
+                    components,
+                    precision,
+                    signed,
+                    dx,
+                    dy,
+                })
+            }
+        },
+        Want::Colour => {
+            let keep = match comps.len() {
+                1 | 2 => 1,
+                3 | 4 => 3,
+                _ => 0,
+            };
+            let bad = comps[..keep.min(comps.len())].iter().find(|c| !usable(c));
+            // OPJ_CLRSPC_UNSPECIFIED 0, SRGB 1, GRAY 2; SYCC 3, EYCC 4, CMYK 5, UNKNOWN -1.
+            let space_ok = match keep {
+                1 => matches!(colour_space, 0 | 2),
+                _ => matches!(colour_space, 0 | 1),
+            };
+            if keep == 0 || bad.is_some() || !space_ok {
+                let (components, precision, signed, dx, dy) = described(bad.or(comps.first()));
+                return Err(Jp2Error::NotColour {
+                    components,
+                    colour_space,
+                    precision,
+                    signed,
+                    dx,
+                    dy,
+                });
+            }
+            Ok(keep)
+        }
+    }
+}
+
+fn decode_planes(bytes: &[u8], want: Want) -> Result<Planes, Jp2Error> {
     if bytes.len() > MAX_INPUT {
         return Err(Jp2Error::InputTooLarge(bytes.len()));
     }
@@ -258,7 +393,8 @@ pub fn decode(bytes: &[u8]) -> Result<GreyImage, Jp2Error> {
     let failed = |messages: &Messages| Jp2Error::Decode(messages.last());
     // SAFETY: `codec` and `stream` are live handles from OpenJPEG, the parameters are
     // initialised by OpenJPEG itself, and the image pointer is only used while non-null and
-    // owned by `Image`, which destroys it once.
+    // owned by `Image`, which destroys it once. The colour space is read as the C `int` it
+    // is, so a value outside the Rust enum's cases is no undefined behaviour.
     unsafe {
         let mut params = std::mem::zeroed::<opj::opj_dparameters_t>();
         opj::opj_set_default_decoder_parameters(&mut params);
@@ -285,48 +421,46 @@ pub fn decode(bytes: &[u8]) -> Result<GreyImage, Jp2Error> {
         } else {
             std::slice::from_raw_parts(header.comps, header.numcomps as usize)
         };
-        let not_grey = |c: Option<&opj::opj_image_comp_t>| Jp2Error::NotGrey {
-            components: header.numcomps,
-            precision: c.map_or(0, |c| c.prec),
-            signed: c.is_some_and(|c| c.sgnd != 0),
-            dx: c.map_or(0, |c| c.dx),
-            dy: c.map_or(0, |c| c.dy),
-        };
-        let [c] = comps else {
-            return Err(not_grey(comps.first()));
-        };
-        if c.sgnd != 0 || c.dx != 1 || c.dy != 1 || !(1..=16).contains(&c.prec) {
-            return Err(not_grey(Some(c)));
-        }
+        let colour_space = ptr::addr_of!((*image.0.as_ptr()).color_space)
+            .cast::<i32>()
+            .read();
+        let keep = components_to_keep(comps, colour_space, want)?;
         if opj::opj_decode(codec.0.as_ptr(), stream.0.as_ptr(), image.0.as_ptr()) == 0
             || opj::opj_end_decompress(codec.0.as_ptr(), stream.0.as_ptr()) == 0
         {
             return Err(failed(&messages));
         }
         let header = &*image.0.as_ptr();
-        if header.numcomps != 1 || header.comps.is_null() {
+        if (header.numcomps as usize) < keep || header.comps.is_null() {
             return Err(Jp2Error::Decode("no component decoded".into()));
         }
-        let c = &*header.comps;
+        let comps = std::slice::from_raw_parts(header.comps, keep);
         let n = width as usize * height as usize;
-        if c.data.is_null() || u64::from(c.w) != width || u64::from(c.h) != height {
-            return Err(Jp2Error::Decode(format!(
-                "decoded component is {}×{}, the header said {width}×{height}",
-                c.w, c.h
-            )));
+        let mut planes = Vec::with_capacity(keep);
+        for c in comps {
+            if c.data.is_null() || u64::from(c.w) != width || u64::from(c.h) != height {
+                return Err(Jp2Error::Decode(format!(
+                    "decoded component is {}×{}, the header said {width}×{height}",
+                    c.w, c.h
+                )));
+            }
+            let data = std::slice::from_raw_parts(c.data, n);
+            let max = (1i64 << c.prec.clamp(1, 16)) - 1;
+            planes.push(
+                data.iter()
+                    .map(|v| {
+                        let v = i64::from(*v).clamp(0, max);
+                        ((v * 255 + max / 2) / max) as u8
+                    })
+                    .collect(),
+            );
         }
-        let data = std::slice::from_raw_parts(c.data, n);
-        let max = (1i64 << c.prec) - 1;
-        let pixels = data
-            .iter()
-            .map(|v| {
-                let v = i64::from(*v).clamp(0, max);
-                ((v * 255 + max / 2) / max) as u8
-            })
-            .collect();
-        let img = GreyImage::from_pixels(width as u32, height as u32, pixels)
-            .map_err(|e| Jp2Error::Decode(e.to_string()))?;
-        Ok(img.with_ppi(ppi.unwrap_or(500)))
+        Ok(Planes {
+            width: width as u32,
+            height: height as u32,
+            planes,
+            ppi,
+        })
     }
 }
 

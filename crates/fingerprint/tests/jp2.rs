@@ -160,6 +160,93 @@ fn absurd_dimensions_are_refused_before_decoding() {
     ));
 }
 
+/// A file of the repository's test data (tests/data).
+fn test_data(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Per channel (R, G, B): mean absolute difference and mean of each picture.
+fn channel_stats(a: &[u8], b: &[u8]) -> [(f64, f64, f64); 3] {
+    let n = (a.len() / 3) as f64;
+    let mut out = [(0.0, 0.0, 0.0); 3];
+    for (pa, pb) in a.chunks(3).zip(b.chunks(3)) {
+        for c in 0..3 {
+            out[c].0 += (f64::from(pa[c]) - f64::from(pb[c])).abs() / n;
+            out[c].1 += f64::from(pa[c]) / n;
+            out[c].2 += f64::from(pb[c]) / n;
+        }
+    }
+    out
+}
+
+/// A chip portrait as another issuer's software writes it: tests/data/portrait.jp2 is
+/// tests/data/portrait.jpg made into a colour JP2 file (sRGB, 9/7 wavelet with the colour
+/// transform, 20:1) by Pillow on OpenJPEG. It decodes to RGB of the same size and the same
+/// colours as the JPEG it came from, channel by channel, so red and blue are not swapped
+/// and nothing is shown grey.
+#[test]
+fn a_colour_portrait_decodes_to_its_colours() {
+    let pic = jp2::decode_rgb(&test_data("portrait.jp2")).unwrap();
+    let jpeg =
+        image::load_from_memory_with_format(&test_data("portrait.jpg"), image::ImageFormat::Jpeg)
+            .unwrap()
+            .into_rgb8();
+    assert_eq!((pic.width, pic.height), jpeg.dimensions());
+    assert_eq!(pic.rgb.len(), 300 * 400 * 3);
+    let stats = channel_stats(&pic.rgb, jpeg.as_raw());
+    for (c, (mad, mean, want)) in stats.iter().enumerate() {
+        assert!(*mad < 6.0, "channel {c}: mean difference {mad:.2}");
+        assert!(
+            (mean - want).abs() < 2.0,
+            "channel {c}: mean {mean:.1}, JPEG {want:.1}"
+        );
+    }
+    // The portrait is a colour one: its red and blue means are far apart.
+    assert!((stats[0].2 - stats[2].2).abs() > 20.0, "{stats:?}");
+    // Not a fingerprint: the grey decoder says what it found.
+    assert!(matches!(
+        jp2::decode(&test_data("portrait.jp2")),
+        Err(Jp2Error::NotGrey { components: 3, .. })
+    ));
+}
+
+/// A grey raw codestream (tests/data/portrait-grey.j2k, Pillow on OpenJPEG) shows as grey,
+/// with the grey decoder's values.
+#[test]
+fn a_grey_codestream_shows_grey() {
+    let bytes = test_data("portrait-grey.j2k");
+    let pic = jp2::decode_rgb(&bytes).unwrap();
+    let grey = jp2::decode(&bytes).unwrap();
+    assert_eq!((pic.width, pic.height), (grey.width(), grey.height()));
+    assert!(pic
+        .rgb
+        .chunks(3)
+        .zip(grey.pixels())
+        .all(|(p, g)| p == [*g, *g, *g]));
+}
+
+/// A YCC colour space would show in wrong colours: refused, with what it is.
+#[test]
+fn ycc_colour_spaces_are_refused_not_shown_wrong() {
+    let mut file = test_data("portrait.jp2");
+    // The colour specification box: method 1 (enumerated), precedence, approximation, then
+    // the enumerated colour space, 16 (sRGB); 18 is sYCC (15444-1 I.5.3.3).
+    let at = file.windows(4).position(|w| w == b"colr").unwrap() + 4;
+    assert_eq!(file[at..at + 7], [1, 0, 0, 0, 0, 0, 16]);
+    file[at + 6] = 18;
+    assert!(matches!(
+        jp2::decode_rgb(&file),
+        Err(Jp2Error::NotColour {
+            components: 3,
+            colour_space: 3,
+            ..
+        })
+    ));
+}
+
 fn sample_file() -> &'static [u8] {
     static FILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
     FILE.get_or_init(|| {
@@ -184,6 +271,26 @@ proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let _ = jp2::decode(&bytes);
+        let _ = jp2::decode_rgb(&bytes);
+    }
+
+    #[test]
+    fn corrupted_colour_files_never_panic(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..12),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        static FILE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        let mut file = FILE.get_or_init(|| test_data("portrait.jp2")).clone();
+        for (at, byte) in edits {
+            let i = at.index(file.len());
+            file[i] = byte;
+        }
+        let len = file.len();
+        file.truncate(len - cut.index(len / 4 + 1));
+        if let Ok(pic) = jp2::decode_rgb(&file) {
+            prop_assert!(pic.width <= 4000 && pic.height <= 4000);
+            prop_assert_eq!(pic.rgb.len(), pic.width as usize * pic.height as usize * 3);
+        }
     }
 
     #[test]
