@@ -73,32 +73,44 @@ passphrase="screenshot-ds-passphrase"
 
 # Xvfb picks a free display itself (-displayfd) and writes its number once it accepts
 # connections: a display left taken on the machine, or a slow first start, is then no
-# failure. SCREENSHOT_DISPLAY=:N asks for that display instead.
-if [ -n "${SCREENSHOT_DISPLAY:-}" ]; then
-  Xvfb "$SCREENSHOT_DISPLAY" -screen 0 1366x768x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-  pids+=($!)
-  display="$SCREENSHOT_DISPLAY"
-else
-  Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp 3>"$work/display" >"$work/xvfb.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 600); do
-    [ -s "$work/display" ] && break
+# failure. SCREENSHOT_DISPLAY=:N asks for that display instead. Three tries, each with its
+# log kept; the script stops with the logs if none comes up.
+start_xvfb() { # $1: try number; sets display and the Xvfb pid (last in pids)
+  local log="$work/xvfb-$1.log"
+  if [ -n "${SCREENSHOT_DISPLAY:-}" ]; then
+    Xvfb "$SCREENSHOT_DISPLAY" -screen 0 1366x768x24 -nolisten tcp >"$log" 2>&1 &
+    pids+=($!)
+    display="$SCREENSHOT_DISPLAY"
+  else
+    : >"$work/display"
+    Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp 3>"$work/display" >"$log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 300); do
+      [ -s "$work/display" ] && break
+      kill -0 "${pids[-1]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    display=":$(tr -dc 0-9 <"$work/display" 2>/dev/null || true)"
+  fi
+  for _ in $(seq 1 300); do
+    if [ "$display" != ":" ] && xdpyinfo -display "$display" >/dev/null 2>&1; then return 0; fi
     kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.1
   done
-  display=":$(tr -dc 0-9 <"$work/display" 2>/dev/null || true)"
-fi
+  kill "${pids[-1]}" 2>/dev/null || true
+  return 1
+}
 up=""
-for _ in $(seq 1 600); do
-  if [ "$display" != ":" ] && xdpyinfo -display "$display" >/dev/null 2>&1; then up=1; break; fi
-  kill -0 "${pids[-1]}" 2>/dev/null || break
-  sleep 0.1
+for try in 1 2 3; do
+  if start_xvfb "$try"; then up=1; break; fi
+  echo "ui/screenshot.sh: Xvfb try $try did not come up (display '$display')" >&2
+  sleep 1
 done
 if [ -z "$up" ]; then
-  echo "ui/screenshot.sh: Xvfb did not start (display '$display'); its log:" >&2
-  cat "$work/xvfb.log" >&2
+  for f in "$work"/xvfb-*.log; do echo "== $f" >&2; cat "$f" >&2; done
   exit 1
 fi
+xvfb="${pids[-1]}"
 echo "ui/screenshot.sh: Xvfb up on $display"
 export DISPLAY="$display"
 unset WAYLAND_DISPLAY
@@ -116,7 +128,13 @@ for _ in $(seq 1 600); do
   [ -n "$win" ] && break
   sleep 0.05
 done
-[ -n "$win" ] || { echo "ui/screenshot.sh: no window appeared" >&2; cat "$work/app.log" >&2; exit 1; }
+if [ -z "$win" ]; then
+  echo "ui/screenshot.sh: no window appeared on $display; the app's log:" >&2
+  cat "$work/app.log" >&2
+  kill -0 "$xvfb" 2>/dev/null || echo "ui/screenshot.sh: Xvfb ($xvfb) is no longer running" >&2
+  for f in "$work"/xvfb-*.log; do echo "== $f" >&2; cat "$f" >&2; done
+  exit 1
+fi
 echo "ui/screenshot.sh: window up after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 
 # Log in (the name field has the focus), then resume the enrollment at the data step.
