@@ -283,3 +283,24 @@ pub fn output_text(o: &std::process::Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// The demo applicant's BAC access data (tests/data/record.json: ID 001095012345 →
+/// document number 095012345, born 1995-05-12, card valid to 2035-05-12), as
+/// `idstation card read` takes it.
+pub const DEMO_ACCESS: [&str; 6] = [
+    "--doc-number",
+    "095012345",
+    "--birth",
+    "950512",
+    "--expiry",
+    "350512",
+];
+
+/// `idstation card read --reader READER` with the demo applicant's access data, then
+/// `extra` (`--csca`, `--json`, `--out` …).
+pub fn card_read_args<'a>(reader: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["card", "read", "--reader", reader];
+    args.extend(DEMO_ACCESS);
+    args.extend_from_slice(extra);
+    args
+}

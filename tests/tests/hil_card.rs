@@ -5,7 +5,8 @@
 use cardreader::CardTransport;
 use chip::{Step, Verdict};
 use idstation_tests::{
-    connect, document, idstation, output_text, record, test_pki, trust, Scratch, Slot, Vcard,
+    card_read_args, connect, document, idstation, output_text, record, test_pki, trust, Scratch,
+    Slot, Vcard,
 };
 use profiles::Profile;
 use std::path::Path;
@@ -29,25 +30,7 @@ fn keys_init(dir: &Path) {
 }
 
 fn read_args<'a>(reader: &'a str, csca: &'a str, out: &'a str) -> Vec<&'a str> {
-    // The demo record: ID 001095012345 → document number 095012345, born 1995-05-12,
-    // expiry 2035-05-12.
-    vec![
-        "card",
-        "read",
-        "--reader",
-        reader,
-        "--doc-number",
-        "095012345",
-        "--birth",
-        "950512",
-        "--expiry",
-        "350512",
-        "--csca",
-        csca,
-        "--json",
-        "--out",
-        out,
-    ]
+    card_read_args(reader, &["--csca", csca, "--json", "--out", out])
 }
 
 /// The acceptance flow: keys init, personalize through pcscd, read back with --csca (exit 0,
@@ -137,18 +120,7 @@ fn cli_personalizes_reads_and_rereads_a_reinserted_card() {
     assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("BAC"));
     // Without a CSCA the card is read but not called verified: exit 3.
-    let o = idstation(&[
-        "card",
-        "read",
-        "--reader",
-        slot.reader,
-        "--doc-number",
-        "095012345",
-        "--birth",
-        "950512",
-        "--expiry",
-        "350512",
-    ]);
+    let o = idstation(&card_read_args(slot.reader, &[]));
     assert_eq!(o.status.code(), Some(3), "{}", output_text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("Nguyễn Văn An"));
     vcard.remove();

@@ -4,7 +4,9 @@
 //! the vault keeps: no plaintext personal data, an intact audit chain, nothing lost when the
 //! process is killed at any step.
 
-use idstation_tests::{bin, output_text, repo, Scratch, Slot, Vcard, TEST_PASSPHRASE};
+use idstation_tests::{
+    bin, card_read_args, output_text, repo, Scratch, Slot, Vcard, TEST_PASSPHRASE,
+};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -205,20 +207,7 @@ fn scenario_enrolls_end_to_end_and_the_card_reads_back_verified() {
     let _vcard = Vcard::start(&slot, "vn-citizen-card", Some(&card), &[]);
     let csca = st.keys.join("csca.der");
     let o = cli(
-        &[
-            "card",
-            "read",
-            "--reader",
-            slot.reader,
-            "--doc-number",
-            "095012345",
-            "--birth",
-            "950512",
-            "--expiry",
-            "350512",
-            "--csca",
-            csca.to_str().unwrap(),
-        ],
+        &card_read_args(slot.reader, &["--csca", csca.to_str().unwrap()]),
         None,
     );
     assert!(o.status.success(), "{}", output_text(&o));

@@ -247,4 +247,48 @@ fn a_whole_enrollment_through_the_ui_on_virtual_devices() {
     assert_eq!(s.crossings[0].checkpoint, "CHOT-HB-01");
     st.assert_shows("CHOT-HB-01");
     st.assert_shows("✔ Hợp lệ");
+
+    // The same card presented with a QR code whose name was changed (a forged card body
+    // around a genuine chip): a red alert that names the field, the two names side by side.
+    let forged = "Nguyễn Văn Bình";
+    let qr = [
+        rec["id_number"].as_str().unwrap(),
+        rec["former_id_number"].as_str().unwrap(),
+        forged,
+        &common::vi_date(rec["date_of_birth"].as_str().unwrap()).replace('/', ""),
+        "Nam",
+        rec["place_of_residence"].as_str().unwrap(),
+        &common::vi_date(rec["date_of_issue"].as_str().unwrap()).replace('/', ""),
+    ]
+    .join("|");
+    st.type_into("Mã QR trên thẻ (máy quét cầm tay)", &qr);
+    st.click("Kiểm tra thẻ");
+    let first = r.crossing_id;
+    let s = st.wait("the second verdict", 60, |s| {
+        s.busy.is_none()
+            && (s
+                .checkpoint
+                .as_ref()
+                .is_some_and(|r| r.crossing_id != first)
+                || s.message.as_ref().is_some_and(|m| m.error))
+    });
+    let r = s
+        .checkpoint
+        .as_ref()
+        .unwrap_or_else(|| panic!("no verdict: {:?}", s.message));
+    assert!(!r.verified, "a forged name verified");
+    let alerts: Vec<&str> = r.alerts.iter().map(|m| m.vi.as_str()).collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(
+        alerts[0].starts_with("Họ, chữ đệm và tên khai sinh trên chip khác mã QR"),
+        "{alerts:?}"
+    );
+    st.assert_shows("CẢNH BÁO");
+    st.assert_shows_part("✘ Họ, chữ đệm và tên khai sinh trên chip khác mã QR");
+    st.assert_shows(forged);
+    st.assert_shows(&format!("{} ✘", rec["full_name"].as_str().unwrap()));
+    let s = st.wait("both crossings in today's list", 10, |s| {
+        s.crossings.len() == 2
+    });
+    assert_eq!(s.crossings.iter().filter(|c| c.verified).count(), 1);
 }
