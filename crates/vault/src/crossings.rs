@@ -8,7 +8,7 @@
 //! data, so a ciphertext moved to another row does not open. Rows are append-only (triggers),
 //! and each logged crossing appends an audit entry in the same transaction.
 
-use crate::{append_audit, open_sealed, seal, Vault, VaultError};
+use crate::{append_audit, open_sealed, seal, seal_key, Vault, VaultError};
 use accounts::{Clock, OfficerId};
 use rusqlite::{params, Connection, TransactionBehavior};
 
@@ -203,6 +203,7 @@ impl<C: Clock> Vault<C> {
         )?;
         append_audit(
             &tx,
+            Some(&seal_key(&key)),
             now,
             officer,
             &format!("crossing.{}", c.direction.as_str()),
@@ -263,7 +264,14 @@ impl<C: Clock> Vault<C> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        append_audit(&tx, now, officer, "crossing.report", None)?;
+        append_audit(
+            &tx,
+            Some(&seal_key(&key)),
+            now,
+            officer,
+            "crossing.report",
+            None,
+        )?;
         tx.commit()?;
         Ok(out)
     }

@@ -13,6 +13,12 @@
 //! * An append-only audit log (time, officer id, action, record id — never personal data) is
 //!   hash-chained: `hash = SHA-256(prev_hash || canonical bytes)`; the chain head is also kept
 //!   in `meta` so truncation is caught. [`Vault::verify_audit`] names the first bad entry.
+//! * Every audit entry written while the station key is unlocked is also sealed:
+//!   `HMAC-SHA256(seal key, seq || hash)` in `audit_seal`, the seal key derived from the
+//!   station key with HKDF. Anyone with the file can recompute a plain hash chain; without a
+//!   password they cannot make seals, so a rewritten entry breaks every later seal.
+//!   [`Vault::verify_audit_seals`] (logged in) checks them; see its documentation for what
+//!   may stand unsealed.
 //! * The checkpoint's entry/exit log (`crossings`): see [`Vault::log_crossing`].
 
 use std::path::Path;
@@ -21,6 +27,7 @@ use accounts::{AccountError, Accounts, Clock, OfficerId, Policy, Role, Session};
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::digest::{digest, SHA256};
 use ring::rand::{SecureRandom, SystemRandom};
+use ring::{hkdf, hmac};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
@@ -35,6 +42,18 @@ pub const MAX_ACTION_BYTES: usize = 64;
 
 const RECORD_AAD_PREFIX: &[u8] = b"idstation.vault.records\0";
 const WRAP_AAD_PREFIX: &[u8] = b"idstation.vault.key_wraps\0";
+/// HKDF salt and info for the audit seal key (domain separation from record encryption).
+const SEAL_SALT: &[u8] = b"idstation.vault";
+const SEAL_INFO: &[u8] = b"idstation.vault.audit_seal.v1";
+/// The audit actions written without the station key (a refused log-in, a refused unlock of
+/// an idle-locked session, logging out of one): the only entries that may follow the newest
+/// seal.
+pub const UNSEALED_ACTIONS: [&str; 4] = [
+    "session.login_failed",
+    "session.login_locked",
+    "session.resume_failed",
+    "session.logout",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -86,8 +105,24 @@ pub enum AuditError {
     Unchained { seq: i64 },
     #[error("Nhật ký bị cắt bớt: thiếu các mục sau {last} (đầu chuỗi {head}) / Audit log truncated after entry {last} (head is {head})")]
     Truncated { last: i64, head: i64 },
+    #[error("Dấu niêm phong của mục {seq} không đúng: nhật ký đã bị viết lại / The seal of audit entry {seq} does not verify: the log was rewritten")]
+    SealBroken { seq: i64 },
+    #[error("Mục {seq} ({action}) không có dấu niêm phong: nhật ký đã bị sửa sau lần niêm phong cuối / Audit entry {seq} ({action}) is not sealed: the log was changed after its last seal")]
+    Unsealed { seq: i64, action: String },
     #[error("Lỗi đọc nhật ký / Cannot read the audit log: {0}")]
     Db(String),
+}
+
+/// What [`Vault::verify_audit_seals`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealReport {
+    /// Entries in the chain.
+    pub entries: usize,
+    /// Entries carrying a seal (all verified).
+    pub sealed: usize,
+    /// The newest sealed entry: its number and time (unix seconds). Everything up to it is
+    /// covered, since its seal is over its chain hash.
+    pub last_sealed: Option<(i64, i64)>,
 }
 
 /// Where an enrollment record is in its life.
@@ -157,7 +192,9 @@ impl AuditEntry {
         out
     }
 
-    fn chain_hash(&self, prev: &[u8]) -> [u8; 32] {
+    /// `SHA-256(prev || canonical bytes)`: the entry's chain hash after `prev`. Public so
+    /// tools and tests can recompute a chain as someone holding the file could.
+    pub fn chain_hash(&self, prev: &[u8]) -> [u8; 32] {
         let mut buf = Vec::with_capacity(32 + 64);
         buf.extend_from_slice(prev);
         buf.extend_from_slice(&self.canonical());
@@ -286,6 +323,7 @@ impl<C: Clock> Vault<C> {
              CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
                 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
         )?;
+        init_seal_schema(&tx)?;
         Accounts::<C>::init_schema(&tx)?;
         crossings::init_schema(&tx)?;
         tx.execute(
@@ -294,7 +332,15 @@ impl<C: Clock> Vault<C> {
         )?;
         let session = accounts.first_run_in(&tx, supervisor, password)?;
         write_wrap(&tx, session.officer(), password, &key)?;
-        append_audit(&tx, accounts.now(), session.officer(), "vault.create", None)?;
+        let seal = seal_key(&key);
+        append_audit(
+            &tx,
+            Some(&seal),
+            accounts.now(),
+            session.officer(),
+            "vault.create",
+            None,
+        )?;
         tx.commit()?;
         Ok(Self {
             conn,
@@ -321,8 +367,10 @@ impl<C: Clock> Vault<C> {
         if version != Some(SCHEMA_VERSION) {
             return Err(VaultError::NotAVault);
         }
-        // Vaults made before checkpoint mode get the crossing log (no version change).
+        // Vaults made before checkpoint mode get the crossing log, and those made before
+        // audit seals the seal table (no version change): the first log-in seals the chain.
         crossings::init_schema(&conn)?;
+        init_seal_schema(&conn)?;
         Ok(Self {
             conn,
             accounts: Accounts::new(clock, policy),
@@ -347,7 +395,7 @@ impl<C: Clock> Vault<C> {
                     let tx = self
                         .conn
                         .transaction_with_behavior(TransactionBehavior::Immediate)?;
-                    append_audit(&tx, now, id, action, None)?;
+                    append_audit(&tx, None, now, id, action, None)?;
                     tx.commit()?;
                 }
                 return Err(e.into());
@@ -367,7 +415,9 @@ impl<C: Clock> Vault<C> {
     pub fn lock(&mut self) {
         if let Some(u) = self.unlocked.take() {
             // Logging out must not fail on a database error; the key is forgotten regardless.
-            let _ = self.append(u.session.officer(), "session.logout");
+            // Sealed when the key is still there (not behind an idle lock).
+            let seal = u.key.as_deref().map(seal_key);
+            let _ = self.append(seal.as_ref(), u.session.officer(), "session.logout");
         }
     }
 
@@ -380,22 +430,28 @@ impl<C: Clock> Vault<C> {
             .accounts
             .unlock_session(&self.conn, &mut u.session, password)
         {
-            self.append(officer, "session.resume_failed")?;
+            self.append(None, officer, "session.resume_failed")?;
             return Err(e.into());
         }
         let key = read_wrap(&self.conn, officer, password)?;
+        let seal = seal_key(&key);
         u.key = Some(key);
-        self.append(officer, "session.resume")?;
+        self.append(Some(&seal), officer, "session.resume")?;
         Ok(())
     }
 
-    /// One audit entry in its own transaction.
-    fn append(&mut self, officer: OfficerId, action: &str) -> Result<(), VaultError> {
+    /// One audit entry in its own transaction, sealed with `seal` when given.
+    fn append(
+        &mut self,
+        seal: Option<&hmac::Key>,
+        officer: OfficerId,
+        action: &str,
+    ) -> Result<(), VaultError> {
         let now = self.accounts.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        append_audit(&tx, now, officer, action, None)?;
+        append_audit(&tx, seal, now, officer, action, None)?;
         tx.commit()?;
         Ok(())
     }
@@ -414,10 +470,11 @@ impl<C: Clock> Vault<C> {
         };
         let was_locked = u.session.is_locked();
         if self.accounts.check_idle(&mut u.session) {
-            u.key = None;
+            // The lock is sealed with the key it is about to drop.
+            let seal = u.key.take().map(|k| seal_key(&k));
             if !was_locked {
                 let officer = u.session.officer();
-                self.append(officer, "session.idle_locked")?;
+                self.append(seal.as_ref(), officer, "session.idle_locked")?;
             }
             return Ok(true);
         }
@@ -438,10 +495,10 @@ impl<C: Clock> Vault<C> {
         match self.accounts.act(&mut u.session) {
             Ok(id) => Ok(id),
             Err(e) => {
-                u.key = None;
+                let seal = u.key.take().map(|k| seal_key(&k));
                 if !was_locked {
                     let officer = u.session.officer();
-                    self.append(officer, "session.idle_locked")?;
+                    self.append(seal.as_ref(), officer, "session.idle_locked")?;
                 }
                 Err(e.into())
             }
@@ -453,6 +510,11 @@ impl<C: Clock> Vault<C> {
             .as_ref()
             .and_then(|u| u.key.as_deref())
             .ok_or(VaultError::Locked)
+    }
+
+    /// The audit seal key of the unlocked station key.
+    fn seal(&self) -> Result<hmac::Key, VaultError> {
+        self.key().map(seal_key)
     }
 
     /// Encrypts and stores (insert or replace) one record, with its audit entry, atomically.
@@ -469,6 +531,7 @@ impl<C: Clock> Vault<C> {
         let now = self.accounts.now();
         let officer = self.act()?;
         let (nonce, ct) = seal(self.key()?, &record_aad(id), plaintext)?;
+        let sealer = self.seal()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -482,6 +545,7 @@ impl<C: Clock> Vault<C> {
         )?;
         append_audit(
             &tx,
+            Some(&sealer),
             now,
             officer,
             &format!("record.put.{}", status.as_str()),
@@ -511,10 +575,11 @@ impl<C: Clock> Vault<C> {
         let status = RecordStatus::parse(&status).ok_or(VaultError::CorruptRecord)?;
         let pt = open_sealed(self.key()?, &record_aad(id), &nonce, ct)
             .map_err(|_| VaultError::CorruptRecord)?;
+        let sealer = self.seal()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        append_audit(&tx, now, officer, "record.get", Some(id))?;
+        append_audit(&tx, Some(&sealer), now, officer, "record.get", Some(id))?;
         tx.commit()?;
         Ok((status, pt))
     }
@@ -555,10 +620,11 @@ impl<C: Clock> Vault<C> {
         }
         let now = self.accounts.now();
         let officer = self.act()?;
+        let sealer = self.seal()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        append_audit(&tx, now, officer, action, record_id)?;
+        append_audit(&tx, Some(&sealer), now, officer, action, record_id)?;
         tx.commit()?;
         Ok(())
     }
@@ -575,6 +641,7 @@ impl<C: Clock> Vault<C> {
         let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let by = self.accounts.require_supervisor(&mut u.session)?;
         let key = u.key.as_deref().ok_or(VaultError::Locked)?;
+        let sealer = seal_key(key);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -582,7 +649,7 @@ impl<C: Clock> Vault<C> {
             .accounts
             .add_account(&tx, &mut u.session, name, role, password)?;
         write_wrap(&tx, id, password, key)?;
-        append_audit(&tx, now, by, "account.add", None)?;
+        append_audit(&tx, Some(&sealer), now, by, "account.add", None)?;
         tx.commit()?;
         Ok(id)
     }
@@ -591,6 +658,7 @@ impl<C: Clock> Vault<C> {
     pub fn remove_account(&mut self, id: OfficerId) -> Result<(), VaultError> {
         let now = self.accounts.now();
         self.act()?;
+        let sealer = self.seal()?;
         let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let by = self.accounts.require_supervisor(&mut u.session)?;
         let tx = self
@@ -598,7 +666,14 @@ impl<C: Clock> Vault<C> {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM key_wraps WHERE officer_id = ?1", params![id.0])?;
         self.accounts.remove_account(&tx, &mut u.session, id)?;
-        append_audit(&tx, now, by, &format!("account.remove.{}", id.0), None)?;
+        append_audit(
+            &tx,
+            Some(&sealer),
+            now,
+            by,
+            &format!("account.remove.{}", id.0),
+            None,
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -607,6 +682,7 @@ impl<C: Clock> Vault<C> {
     pub fn clear_lockout(&mut self, id: OfficerId) -> Result<(), VaultError> {
         let now = self.accounts.now();
         self.act()?;
+        let sealer = self.seal()?;
         let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let by = self.accounts.require_supervisor(&mut u.session)?;
         let tx = self
@@ -615,6 +691,7 @@ impl<C: Clock> Vault<C> {
         self.accounts.clear_lockout(&tx, &mut u.session, id)?;
         append_audit(
             &tx,
+            Some(&sealer),
             now,
             by,
             &format!("account.clear_lockout.{}", id.0),
@@ -630,6 +707,7 @@ impl<C: Clock> Vault<C> {
         self.act()?;
         let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
         let key = u.key.as_deref().ok_or(VaultError::Locked)?;
+        let sealer = seal_key(key);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -637,7 +715,14 @@ impl<C: Clock> Vault<C> {
             .change_password(&tx, &mut u.session, old, new)?;
         let officer = u.session.officer();
         write_wrap(&tx, officer, new, key)?;
-        append_audit(&tx, now, officer, "account.password_changed", None)?;
+        append_audit(
+            &tx,
+            Some(&sealer),
+            now,
+            officer,
+            "account.password_changed",
+            None,
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -646,6 +731,71 @@ impl<C: Clock> Vault<C> {
     /// Returns the number of entries, or where the chain first breaks.
     pub fn verify_audit(&self) -> Result<usize, AuditError> {
         verify_chain(&self.conn)
+    }
+
+    /// Walks the audit chain and checks its seals with the unlocked station key: every
+    /// seal must verify over its entry's chain hash, and after the newest seal only entries
+    /// written without the key ([`UNSEALED_ACTIONS`]) may stand. A seal covers its entry and,
+    /// through the chain, every entry before it, so an entry rewritten by someone holding the
+    /// file but no password (the chain recomputed to match) is found; entries of a vault
+    /// made before seals existed are covered from its first log-in on. What no check inside
+    /// the file can find: the newest entries cut off together with their seals and the head.
+    pub fn verify_audit_seals(&self) -> Result<SealReport, VaultError> {
+        let sealer = self.seal()?;
+        let db = |e: rusqlite::Error| VaultError::Audit(AuditError::Db(e.to_string()));
+        let entries = verify_chain(&self.conn)?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a.seq, a.at, a.action, a.hash, s.mac
+                 FROM audit a LEFT JOIN audit_seal s ON s.seq = a.seq ORDER BY a.seq",
+            )
+            .map_err(db)?;
+        let mut rows = stmt.query([]).map_err(db)?;
+        let mut sealed = 0usize;
+        let mut last_sealed = None;
+        let mut unsealed_since: Option<(i64, String)> = None;
+        while let Some(r) = rows.next().map_err(db)? {
+            let seq: i64 = r.get(0).map_err(db)?;
+            let at: i64 = r.get(1).map_err(db)?;
+            let action: String = r.get(2).map_err(db)?;
+            let hash: Vec<u8> = r.get(3).map_err(db)?;
+            let mac: Option<Vec<u8>> = r.get(4).map_err(db)?;
+            match mac {
+                Some(mac) => {
+                    hmac::verify(&sealer, &seal_message(seq, &hash), &mac)
+                        .map_err(|_| AuditError::SealBroken { seq })?;
+                    sealed += 1;
+                    last_sealed = Some((seq, at));
+                    unsealed_since = None;
+                }
+                None if UNSEALED_ACTIONS.contains(&action.as_str()) => {}
+                None => {
+                    unsealed_since.get_or_insert((seq, action));
+                }
+            }
+        }
+        // A seal for an entry that is no longer there: the tail was cut.
+        let orphan: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT MAX(seq) FROM audit_seal WHERE seq NOT IN (SELECT seq FROM audit)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
+        if let Some(head) = orphan {
+            let last = i64::try_from(entries).unwrap_or(i64::MAX);
+            return Err(AuditError::Truncated { last, head }.into());
+        }
+        if let Some((seq, action)) = unsealed_since {
+            return Err(AuditError::Unsealed { seq, action }.into());
+        }
+        Ok(SealReport {
+            entries,
+            sealed,
+            last_sealed,
+        })
     }
 
     /// All audit entries in order (no personal data is ever in them).
@@ -835,8 +985,43 @@ fn read_wrap(
     Ok(key)
 }
 
+/// The audit seal key: HKDF-SHA256 of the station key, for HMAC-SHA256.
+fn seal_key(station_key: &[u8; 32]) -> hmac::Key {
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, SEAL_SALT).extract(station_key);
+    let okm = prk
+        .expand(&[SEAL_INFO], hmac::HMAC_SHA256)
+        .expect("32 bytes is within HKDF-SHA256's output limit");
+    hmac::Key::from(okm)
+}
+
+/// What a seal signs: the entry's number and chain hash.
+fn seal_message(seq: i64, hash: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(8 + hash.len());
+    m.extend_from_slice(&seq.to_be_bytes());
+    m.extend_from_slice(hash);
+    m
+}
+
+/// The seal table (vaults made before it get it on open).
+fn init_seal_schema(conn: &Connection) -> Result<(), VaultError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS audit_seal (
+            seq INTEGER PRIMARY KEY,
+            mac BLOB NOT NULL
+         );
+         CREATE TRIGGER IF NOT EXISTS audit_seal_no_update BEFORE UPDATE ON audit_seal
+            BEGIN SELECT RAISE(ABORT, 'audit seals are append-only'); END;
+         CREATE TRIGGER IF NOT EXISTS audit_seal_no_delete BEFORE DELETE ON audit_seal
+            BEGIN SELECT RAISE(ABORT, 'audit seals are append-only'); END;",
+    )?;
+    Ok(())
+}
+
+/// Appends one audit entry to the chain, sealed when `seal` is given (the station key is
+/// unlocked).
 fn append_audit(
     tx: &Connection,
+    seal: Option<&hmac::Key>,
     at: i64,
     officer: OfficerId,
     action: &str,
@@ -866,6 +1051,13 @@ fn append_audit(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![seq, at, officer.0, action, record_id, prev, &hash[..]],
     )?;
+    if let Some(key) = seal {
+        let mac = hmac::sign(key, &seal_message(seq, &hash));
+        tx.execute(
+            "INSERT INTO audit_seal (seq, mac) VALUES (?1, ?2)",
+            params![seq, mac.as_ref()],
+        )?;
+    }
     tx.execute(
         "INSERT INTO meta (k, v) VALUES ('audit_head', ?1)
          ON CONFLICT(k) DO UPDATE SET v = excluded.v",

@@ -554,3 +554,154 @@ fn the_idle_timer_locks_on_time_and_activity_keeps_the_session() {
     v.resume(SUP_PW).unwrap();
     assert!(!v.check_idle().unwrap());
 }
+
+/// What an attacker holding the file but no password can do: after editing entries,
+/// recompute every chain hash from the first one and move the head, so the plain chain is
+/// consistent again.
+fn rechain(v: &Vault<ManualClock>) {
+    let entries = v.audit_entries().unwrap();
+    let mut prev = GENESIS.to_vec();
+    for e in &entries {
+        let hash = e.chain_hash(&prev);
+        v.connection()
+            .execute(
+                "UPDATE audit SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+                params![prev, &hash[..], e.seq],
+            )
+            .unwrap();
+        prev = hash.to_vec();
+    }
+    v.connection()
+        .execute(
+            "UPDATE meta SET v = ?1 WHERE k = 'audit_head'",
+            params![entries.last().map_or(0, |e| e.seq)],
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_rewrite_with_the_chain_recomputed_passes_the_chain_but_not_the_seals() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = vault_with_five_entries(&dir);
+    let report = v.verify_audit_seals().unwrap();
+    assert_eq!(
+        (
+            report.entries,
+            report.sealed,
+            report.last_sealed.map(|s| s.0)
+        ),
+        (5, 5, Some(5))
+    );
+    // Entry 3 now says another officer did it, and the chain is made consistent again.
+    tamper(&v, "UPDATE audit SET officer_id = 99 WHERE seq = 3;");
+    rechain(&v);
+    assert_eq!(v.verify_audit(), Ok(5), "the plain chain cannot tell");
+    assert!(matches!(
+        v.verify_audit_seals(),
+        Err(VaultError::Audit(AuditError::SealBroken { seq: 3 }))
+    ));
+    // The seals go with it: what they covered now stands unsealed.
+    v.connection()
+        .execute_batch("DROP TRIGGER audit_seal_no_delete; DELETE FROM audit_seal WHERE seq >= 3;")
+        .unwrap();
+    let err = v.verify_audit_seals().unwrap_err();
+    assert!(
+        matches!(&err, VaultError::Audit(AuditError::Unsealed { seq: 3, action }) if action == "test.action"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("is not sealed"), "{err}");
+}
+
+#[test]
+fn an_entry_appended_without_the_key_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = vault_with_five_entries(&dir);
+    let officer = v.audit_entries().unwrap()[0].officer;
+    // A correctly chained "record.put.issued" written straight into the file.
+    let tx = v.connection().unchecked_transaction().unwrap();
+    append_audit(&tx, None, T0, officer, "record.put.issued", Some("A-9")).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(v.verify_audit(), Ok(6));
+    assert!(matches!(
+        v.verify_audit_seals(),
+        Err(VaultError::Audit(AuditError::Unsealed { seq: 6, .. }))
+    ));
+}
+
+#[test]
+fn refused_log_ins_after_the_newest_seal_may_stand_unsealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, clock, path) = new_vault(&dir);
+    v.put_record("A-0001", RecordStatus::Issued, b"x").unwrap();
+    // Another process on the same file refuses a log-in: written without the key.
+    let mut other = Vault::open(&path, clock, Policy::default()).unwrap();
+    assert!(other.unlock("truongca", "wrong-password").is_err());
+    let report = v.verify_audit_seals().unwrap();
+    assert_eq!(report.entries, 3);
+    assert_eq!(report.sealed, 2);
+    assert_eq!(report.last_sealed, Some((2, T0)));
+    // Locked, the seals cannot be checked.
+    assert!(matches!(
+        other.verify_audit_seals(),
+        Err(VaultError::Locked)
+    ));
+}
+
+#[test]
+fn the_idle_lock_is_sealed_and_a_failed_resume_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, clock, _) = new_vault(&dir);
+    clock.advance(Policy::default().idle_secs);
+    assert!(v.check_idle().unwrap());
+    assert!(v.resume("wrong-password").is_err());
+    v.resume(SUP_PW).unwrap();
+    let sealed: Vec<i64> = v
+        .connection()
+        .prepare("SELECT seq FROM audit_seal ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // vault.create, session.idle_locked, session.resume; not session.resume_failed (3).
+    assert_eq!(sealed, [1, 2, 4]);
+    assert_eq!(v.verify_audit_seals().unwrap().sealed, 3);
+}
+
+#[test]
+fn a_cut_tail_whose_seal_was_left_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = vault_with_five_entries(&dir);
+    tamper(
+        &v,
+        "DELETE FROM audit WHERE seq = 5; UPDATE meta SET v = 4 WHERE k = 'audit_head';",
+    );
+    assert_eq!(v.verify_audit(), Ok(4));
+    assert!(matches!(
+        v.verify_audit_seals(),
+        Err(VaultError::Audit(AuditError::Truncated {
+            last: 4,
+            head: 5
+        }))
+    ));
+}
+
+#[test]
+fn a_vault_from_before_seals_is_sealed_at_its_first_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, clock, path) = new_vault(&dir);
+    v.put_record("A-0001", RecordStatus::Issued, b"x").unwrap();
+    v.lock();
+    // As a vault made before seals: no seal table.
+    v.connection()
+        .execute_batch("DROP TABLE audit_seal;")
+        .unwrap();
+    drop(v);
+    let mut v = Vault::open(&path, clock, Policy::default()).unwrap();
+    assert_eq!(v.verify_audit(), Ok(3));
+    v.unlock("truongca", SUP_PW).unwrap();
+    // The log-in's seal covers every entry before it through the chain.
+    let report = v.verify_audit_seals().unwrap();
+    assert_eq!((report.entries, report.sealed), (4, 1));
+    assert_eq!(report.last_sealed.map(|s| s.0), Some(4));
+}
