@@ -235,11 +235,25 @@ fn scenario_enrolls_end_to_end_and_the_card_reads_back_verified() {
     // closes; the database itself must have been read.
     assert!(checked.contains(&st.vault), "{checked:?}");
 
+    // The chain and its seals: every entry the engine wrote was sealed with the station key
+    // (a kill -9 never leaves an entry without its seal: both are one transaction).
     let o = cli(
-        &["audit", "verify", "--vault", st.vault.to_str().unwrap()],
+        &[
+            "audit",
+            "verify",
+            "--vault",
+            st.vault.to_str().unwrap(),
+            "--officer",
+            "chief",
+        ],
         None,
     );
     assert!(o.status.success(), "{}", output_text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("seals verified"),
+        "{}",
+        output_text(&o)
+    );
     // Every step is in the audit log, each finger included.
     let v = vault::Vault::open(
         &st.vault,
@@ -355,11 +369,25 @@ fn killing_the_enrollment_at_each_step_and_resuming_loses_nothing() {
         row.contains(&format!(",HIL01,chief,{n},{n},{n},0,")),
         "{row}"
     );
+    // The chain and its seals: every entry the engine wrote was sealed with the station key
+    // (a kill -9 never leaves an entry without its seal: both are one transaction).
     let o = cli(
-        &["audit", "verify", "--vault", st.vault.to_str().unwrap()],
+        &[
+            "audit",
+            "verify",
+            "--vault",
+            st.vault.to_str().unwrap(),
+            "--officer",
+            "chief",
+        ],
         None,
     );
     assert!(o.status.success(), "{}", output_text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("seals verified"),
+        "{}",
+        output_text(&o)
+    );
 }
 
 /// A paper declaration (no smartphone), photographed by the camera, then the applicant
