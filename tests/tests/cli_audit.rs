@@ -4,25 +4,29 @@
 use idstation_tests::{bin, Scratch};
 use std::process::Command;
 
+/// A new vault (supervisor "supervisor") with four enrollment steps audited after its
+/// creation.
+fn vault_with_five_entries(path: &std::path::Path, password: &str) {
+    let mut v = vault::Vault::create(
+        path,
+        "supervisor",
+        password,
+        accounts::SystemClock,
+        accounts::Policy::default(),
+    )
+    .unwrap();
+    for i in 0..4 {
+        v.audit("enrollment.step", Some(&format!("HS-{i}")))
+            .unwrap();
+    }
+    assert_eq!(v.verify_audit(), Ok(5));
+}
+
 #[test]
 fn audit_verify_passes_an_intact_log_and_names_a_modified_entry() {
     let s = Scratch::new("audit");
     let path = s.path("station.vault");
-    {
-        let mut v = vault::Vault::create(
-            &path,
-            "supervisor",
-            "correct horse battery staple",
-            accounts::SystemClock,
-            accounts::Policy::default(),
-        )
-        .unwrap();
-        for i in 0..4 {
-            v.audit("enrollment.step", Some(&format!("HS-{i}")))
-                .unwrap();
-        }
-        assert_eq!(v.verify_audit(), Ok(5));
-    }
+    vault_with_five_entries(&path, "correct horse battery staple");
     let run = || {
         Command::new(bin("idstation"))
             .args(["audit", "verify", "--vault"])
@@ -65,20 +69,7 @@ fn audit_verify_with_an_officer_checks_the_seals_and_finds_a_recomputed_chain() 
     let s = Scratch::new("audit-seal");
     let path = s.path("station.vault");
     let password = "correct horse battery staple";
-    {
-        let mut v = vault::Vault::create(
-            &path,
-            "supervisor",
-            password,
-            accounts::SystemClock,
-            accounts::Policy::default(),
-        )
-        .unwrap();
-        for i in 0..4 {
-            v.audit("enrollment.step", Some(&format!("HS-{i}")))
-                .unwrap();
-        }
-    }
+    vault_with_five_entries(&path, password);
     let run = |officer: Option<&str>| {
         let mut c = Command::new(bin("idstation"));
         c.args(["audit", "verify", "--vault"]).arg(&path);

@@ -112,6 +112,23 @@ fn cli(args: &[&str], socket: Option<&Path>) -> std::process::Output {
 }
 
 impl Station {
+    /// `idstation audit verify --officer chief`: the chain and its seals. Every entry the
+    /// engine wrote was sealed with the station key (a kill -9 never leaves an entry without
+    /// its seal: both are one transaction).
+    fn assert_audit_sealed(&self) {
+        let vault = self.vault.to_str().unwrap();
+        let o = cli(
+            &["audit", "verify", "--vault", vault, "--officer", "chief"],
+            None,
+        );
+        assert!(o.status.success(), "{}", output_text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("seals verified"),
+            "{}",
+            output_text(&o)
+        );
+    }
+
     fn enroll_args(&self, resume: bool) -> Vec<String> {
         let mut a = vec![
             "enroll".to_string(),
@@ -235,25 +252,7 @@ fn scenario_enrolls_end_to_end_and_the_card_reads_back_verified() {
     // closes; the database itself must have been read.
     assert!(checked.contains(&st.vault), "{checked:?}");
 
-    // The chain and its seals: every entry the engine wrote was sealed with the station key
-    // (a kill -9 never leaves an entry without its seal: both are one transaction).
-    let o = cli(
-        &[
-            "audit",
-            "verify",
-            "--vault",
-            st.vault.to_str().unwrap(),
-            "--officer",
-            "chief",
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", output_text(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("seals verified"),
-        "{}",
-        output_text(&o)
-    );
+    st.assert_audit_sealed();
     // Every step is in the audit log, each finger included.
     let v = vault::Vault::open(
         &st.vault,
@@ -369,25 +368,7 @@ fn killing_the_enrollment_at_each_step_and_resuming_loses_nothing() {
         row.contains(&format!(",HIL01,chief,{n},{n},{n},0,")),
         "{row}"
     );
-    // The chain and its seals: every entry the engine wrote was sealed with the station key
-    // (a kill -9 never leaves an entry without its seal: both are one transaction).
-    let o = cli(
-        &[
-            "audit",
-            "verify",
-            "--vault",
-            st.vault.to_str().unwrap(),
-            "--officer",
-            "chief",
-        ],
-        None,
-    );
-    assert!(o.status.success(), "{}", output_text(&o));
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("seals verified"),
-        "{}",
-        output_text(&o)
-    );
+    st.assert_audit_sealed();
 }
 
 /// A paper declaration (no smartphone), photographed by the camera, then the applicant
