@@ -654,6 +654,20 @@ impl<C: Clock> Vault<C> {
         Ok(id)
     }
 
+    /// The accounts, for a supervisor's list (names, roles, lockouts; no password data).
+    pub fn accounts(&mut self) -> Result<Vec<accounts::AccountInfo>, VaultError> {
+        self.act()?;
+        let u = self.unlocked.as_mut().ok_or(VaultError::Locked)?;
+        Ok(self.accounts.list(&self.conn, &mut u.session)?)
+    }
+
+    /// The logged-in officer's id and role (also while idle-locked).
+    pub fn officer(&self) -> Option<(OfficerId, Role)> {
+        self.unlocked
+            .as_ref()
+            .map(|u| (u.session.officer(), u.session.role()))
+    }
+
     /// A supervisor removes an account and its wrap of the station key, atomically.
     pub fn remove_account(&mut self, id: OfficerId) -> Result<(), VaultError> {
         let now = self.accounts.now();

@@ -161,7 +161,32 @@ pub enum Intent {
     },
     /// Checkpoint: today's crossings.
     CheckpointHistory,
+    /// Supervisor: the station's accounts, into [`Snapshot::accounts`].
+    Accounts,
+    /// Supervisor: add an officer (or, with `supervisor`, another supervisor) with a first
+    /// password; the account gets its own wrap of the station key.
+    AddAccount {
+        name: String,
+        password: String,
+        supervisor: bool,
+    },
+    /// Supervisor: lift an account's lockout early (after checking the officer in person).
+    ClearLockout(i64),
+    /// Supervisor: remove another account (never one's own).
+    RemoveAccount(i64),
     Shutdown,
+}
+
+/// One account in a supervisor's list (no password data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub id: i64,
+    pub name: String,
+    pub supervisor: bool,
+    /// "HH:MM DD/MM" station time while locked out after wrong passwords.
+    pub locked_until: Option<String>,
+    /// The logged-in supervisor's own account (cannot be removed).
+    pub is_self: bool,
 }
 
 /// Who is at the station.
@@ -262,6 +287,10 @@ pub struct Snapshot {
     pub checkpoint: Option<Arc<crate::checkpoint::CheckpointResult>>,
     /// Today's crossings (after a verification or [`Intent::CheckpointHistory`]).
     pub crossings: Vec<crate::checkpoint::CrossingRow>,
+    /// The logged-in officer is a supervisor (may manage accounts).
+    pub supervisor: bool,
+    /// The station's accounts, after [`Intent::Accounts`] (supervisors only).
+    pub accounts: Vec<AccountRow>,
 }
 
 /// The app's end of the engine.
@@ -413,6 +442,8 @@ impl Engine {
             daily: None,
             checkpoint: None,
             crossings: Vec::new(),
+            supervisor: false,
+            accounts: Vec::new(),
         };
         let (tx_snap, rx_snap) = watch::channel(snapshot.clone());
         let mut engine = Engine {
@@ -480,6 +511,15 @@ impl Engine {
             _ => Login::LoggedOut,
         };
         self.snapshot.finger = self.finger_prompt();
+        self.snapshot.supervisor = matches!(self.snapshot.login, Login::LoggedIn { .. })
+            && self
+                .vault
+                .as_ref()
+                .and_then(|v| v.officer())
+                .is_some_and(|(_, role)| role == accounts::Role::Supervisor);
+        if !self.snapshot.supervisor {
+            self.snapshot.accounts.clear();
+        }
         if !matches!(self.snapshot.login, Login::LoggedIn { .. }) {
             // Behind a locked or logged-out screen the snapshot carries nothing personal;
             // the enrollment waits in the engine for the officer's password.
@@ -656,6 +696,14 @@ impl Engine {
                 checkpoint,
             } => self.checkpoint_verify(qr_text, typed, scan, direction, checkpoint),
             Intent::CheckpointHistory => self.checkpoint_history(),
+            Intent::Accounts => self.load_accounts(),
+            Intent::AddAccount {
+                name,
+                password,
+                supervisor,
+            } => self.add_account(name.trim(), &password, supervisor),
+            Intent::ClearLockout(id) => self.change_account(id, false),
+            Intent::RemoveAccount(id) => self.change_account(id, true),
             Intent::NewApplicant => self.new_applicant(),
             Intent::Resume(id) => self.resume(&id),
             Intent::Close => {
@@ -1034,6 +1082,98 @@ impl Engine {
             Intent::WriteCard => wrong_step(self, Step::WriteCard),
             Intent::PrintReceipt => wrong_step(self, Step::Done),
             _ => {}
+        }
+    }
+
+    fn load_accounts(&mut self) {
+        let offset = self.config.offset().unwrap_or(time::UtcOffset::UTC);
+        let Some(v) = self.vault.as_mut() else { return };
+        let me = v.officer().map(|(id, _)| id);
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match v.accounts() {
+            Ok(list) => {
+                self.snapshot.accounts = list
+                    .into_iter()
+                    .map(|a| AccountRow {
+                        id: a.id.0,
+                        is_self: Some(a.id) == me,
+                        supervisor: a.role == accounts::Role::Supervisor,
+                        locked_until: a.locked_until.filter(|t| *t > now).map(|t| {
+                            time::OffsetDateTime::from_unix_timestamp(t)
+                                .map(|t| {
+                                    let t = t.to_offset(offset);
+                                    format!(
+                                        "{:02}:{:02} {:02}/{:02}",
+                                        t.hour(),
+                                        t.minute(),
+                                        t.day(),
+                                        u8::from(t.month())
+                                    )
+                                })
+                                .unwrap_or_default()
+                        }),
+                        name: a.name,
+                    })
+                    .collect();
+            }
+            Err(e) => {
+                self.snapshot.accounts.clear();
+                self.say(Message::from_display(&e));
+            }
+        }
+    }
+
+    fn add_account(&mut self, name: &str, password: &str, supervisor: bool) {
+        let Some(v) = self.vault.as_mut() else { return };
+        let role = if supervisor {
+            accounts::Role::Supervisor
+        } else {
+            accounts::Role::Officer
+        };
+        // Argon2id twice (hash and key wrap): off the async threads.
+        match tokio::task::block_in_place(|| v.add_account(name, role, password)) {
+            Ok(_) => {
+                self.say(Message::info(
+                    format!("Đã thêm tài khoản {name}"),
+                    format!("Account {name} added"),
+                ));
+                self.load_accounts();
+            }
+            Err(e) => self.say(Message::from_display(&e)),
+        }
+    }
+
+    /// Clears an account's lockout, or removes the account.
+    fn change_account(&mut self, id: i64, remove: bool) {
+        let Some(v) = self.vault.as_mut() else { return };
+        let name = self
+            .snapshot
+            .accounts
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| format!("#{id}"), |a| a.name.clone());
+        let id = accounts::OfficerId(id);
+        let done = if remove {
+            v.remove_account(id).map(|()| {
+                Message::info(
+                    format!("Đã xóa tài khoản {name}"),
+                    format!("Account {name} removed"),
+                )
+            })
+        } else {
+            v.clear_lockout(id).map(|()| {
+                Message::info(
+                    format!("Đã mở khóa tài khoản {name}"),
+                    format!("Account {name} unlocked"),
+                )
+            })
+        };
+        match done {
+            Ok(m) => {
+                self.say(m);
+                self.load_accounts();
+            }
+            Err(e) => self.say(Message::from_display(&e)),
         }
     }
 

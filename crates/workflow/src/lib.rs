@@ -16,5 +16,5 @@ pub mod scenario;
 pub use checkpoint::{CheckpointResult, CrossingRow, FieldComparison, Presented};
 pub use config::StationConfig;
 pub use devices::{Devices, StationKeys};
-pub use engine::{Engine, Handle, Intent, Login, Message, Snapshot};
+pub use engine::{AccountRow, Engine, Handle, Intent, Login, Message, Snapshot};
 pub use model::{Enrollment, Step};

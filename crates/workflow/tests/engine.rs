@@ -141,3 +141,113 @@ async fn the_idle_timer_locks_and_the_snapshot_then_carries_nothing_personal() {
     assert_eq!(e.step, Step::Data);
     assert_eq!(e.draft.as_ref().unwrap()["full_name"], "Nguyễn Văn An");
 }
+
+/// A supervisor manages the station's accounts through the engine (what the app's account
+/// screen sends): adds an officer, sees the lockout the officer's wrong passwords caused,
+/// lifts it, cannot remove their own account, removes the officer. An officer cannot list
+/// accounts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_adds_unlocks_and_removes_an_officer() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = accounts::Policy {
+        max_failures: 2,
+        ..accounts::Policy::default()
+    };
+    let h = start(dir.path(), policy);
+    let s = h
+        .run(
+            Intent::FirstRun {
+                supervisor: "chief".into(),
+                password: "supervisor-pass".into(),
+            },
+            T,
+        )
+        .await
+        .unwrap();
+    assert!(s.supervisor);
+    let add = |password: &str| Intent::AddAccount {
+        name: " canbo01 ".into(),
+        password: password.into(),
+        supervisor: false,
+    };
+    let s = h.run(add("short"), T).await.unwrap();
+    assert!(
+        s.message.as_ref().is_some_and(|m| m.error),
+        "{:?}",
+        s.message
+    );
+    let s = h.run(add("officer-pass-01"), T).await.unwrap();
+    assert!(
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.en == "Account canbo01 added"),
+        "{:?}",
+        s.message
+    );
+    let names: Vec<(&str, bool, bool)> = s
+        .accounts
+        .iter()
+        .map(|a| (a.name.as_str(), a.supervisor, a.is_self))
+        .collect();
+    assert_eq!(names, [("chief", true, true), ("canbo01", false, false)]);
+    let officer = s.accounts[1].id;
+
+    // The officer: no account list; then two wrong passwords lock the account.
+    h.run(Intent::Logout, T).await.unwrap();
+    let login = |name: &str, password: &str| Intent::Login {
+        name: name.into(),
+        password: password.into(),
+    };
+    let s = h.run(login("canbo01", "officer-pass-01"), T).await.unwrap();
+    assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.message);
+    assert!(!s.supervisor);
+    let s = h.run(Intent::Accounts, T).await.unwrap();
+    assert!(s.accounts.is_empty());
+    assert!(
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.en.contains("Only a supervisor")),
+        "{:?}",
+        s.message
+    );
+    h.run(Intent::Logout, T).await.unwrap();
+    for _ in 0..2 {
+        h.run(login("canbo01", "wrong-password"), T).await.unwrap();
+    }
+    let s = h.run(login("canbo01", "officer-pass-01"), T).await.unwrap();
+    assert!(
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.en.contains("locked until")),
+        "{:?}",
+        s.message
+    );
+
+    // The supervisor sees the lockout and lifts it; the officer logs in again.
+    h.run(login("chief", "supervisor-pass"), T).await.unwrap();
+    let s = h.run(Intent::Accounts, T).await.unwrap();
+    assert!(s.accounts[1].locked_until.is_some(), "{:?}", s.accounts);
+    let s = h.run(Intent::ClearLockout(officer), T).await.unwrap();
+    assert_eq!(s.accounts[1].locked_until, None);
+    let me = s.accounts[0].id;
+    let s = h.run(Intent::RemoveAccount(me), T).await.unwrap();
+    assert!(
+        s.message.as_ref().is_some_and(|m| m.error),
+        "{:?}",
+        s.message
+    );
+    assert_eq!(s.accounts.len(), 2);
+    h.run(Intent::Logout, T).await.unwrap();
+    let s = h.run(login("canbo01", "officer-pass-01"), T).await.unwrap();
+    assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.message);
+    h.run(Intent::Logout, T).await.unwrap();
+
+    // Removed, the officer cannot log in.
+    h.run(login("chief", "supervisor-pass"), T).await.unwrap();
+    h.run(Intent::Accounts, T).await.unwrap();
+    let s = h.run(Intent::RemoveAccount(officer), T).await.unwrap();
+    assert_eq!(s.accounts.len(), 1, "{:?}", s.message);
+    h.run(Intent::Logout, T).await.unwrap();
+    let s = h.run(login("canbo01", "officer-pass-01"), T).await.unwrap();
+    assert!(!matches!(s.login, Login::LoggedIn { .. }));
+}
