@@ -2,7 +2,8 @@
 # Takes a screenshot of the real station window under Xvfb:
 #   bash ui/screenshot.sh OUT.png
 # SCREENSHOT_MORE=1 adds the portrait and fingerprint steps, SCREENSHOT_REPORT=1 the daily
-# report and the checkpoint screen (OUT-report.png, OUT-checkpoint.png).
+# report, the supervisor's accounts and the checkpoint screen (OUT-report.png,
+# OUT-accounts.png, OUT-checkpoint.png).
 # Starts Xvfb on a free display (1366×768×24), prepares a scratch station on virtual devices (virtual
 # camera playing the portrait test frames, libfprint's virtual_image sensor, the CUPS PDF
 # queue, vpcd's first reader, test signing keys) with a vault holding one enrollment at the
@@ -162,6 +163,15 @@ if [ -n "${SCREENSHOT_REPORT:-}" ]; then
   sleep 2
   shot "${out%.png}-report.png"
   # The report's focus is on "← Queue".
+  xdotool key Return
+  sleep 1
+  # The supervisor's accounts screen: Tab past New applicant, Resume and Daily report.
+  xdotool key Tab Tab Tab
+  sleep 0.3
+  xdotool key Return
+  sleep 1.5
+  shot "${out%.png}-accounts.png"
+  # Its focus is on "← Queue".
   xdotool key Return
   sleep 1
   # The header's mode switch (Kiểm soát), by the pointer.

@@ -40,6 +40,8 @@ pub enum Screen {
     Report,
     /// Checkpoint mode: verify a presented card.
     Checkpoint,
+    /// A supervisor's officer accounts (from the queue).
+    Accounts,
     Step(Step),
 }
 
@@ -83,6 +85,13 @@ pub(crate) struct Inputs {
     pub exception_reason: String,
     /// The abort dialog is open, with the reason typed so far.
     pub abort: Option<String>,
+    /// A supervisor adding an account.
+    pub account_name: String,
+    pub account_password: String,
+    pub account_password2: String,
+    pub account_supervisor: bool,
+    /// The account whose removal waits for the supervisor's confirmation.
+    pub account_remove: Option<i64>,
 }
 
 impl Inputs {
@@ -91,6 +100,8 @@ impl Inputs {
         self.setup_password2.zeroize();
         self.login_password.zeroize();
         self.unlock_password.zeroize();
+        self.account_password.zeroize();
+        self.account_password2.zeroize();
     }
 }
 
@@ -127,6 +138,8 @@ pub struct App {
     draft_at: Option<Instant>,
     /// The report screen is open (over the queue).
     pub(crate) report_open: bool,
+    /// The accounts screen is open (over the queue; supervisors only).
+    pub(crate) accounts_open: bool,
     /// The number of a PrefillFromFormerCard intent: once handled (and its scan done), the
     /// form takes the engine's draft.
     pub(crate) prefill_after: Option<u64>,
@@ -158,6 +171,7 @@ impl App {
             draft_sent: None,
             draft_at: None,
             report_open: false,
+            accounts_open: false,
             prefill_after: None,
             mode: Mode::Enrollment,
             checkpoint_inputs: Default::default(),
@@ -278,6 +292,7 @@ impl App {
                 Some(e) => Screen::Step(e.step),
                 None if self.mode == Mode::Checkpoint => Screen::Checkpoint,
                 None if self.report_open => Screen::Report,
+                None if self.accounts_open && s.supervisor => Screen::Accounts,
                 None => Screen::Queue,
             },
         }
@@ -553,6 +568,7 @@ impl App {
             Screen::Queue => self.queue(ui),
             Screen::Report => self.report(ui),
             Screen::Checkpoint => self.checkpoint(ui),
+            Screen::Accounts => self.accounts(ui),
             Screen::Step(step) => self.step_screen(ui, step),
         }
     }
@@ -568,7 +584,7 @@ impl App {
             // The mode: between enrollments only.
             if matches!(
                 self.screen,
-                Screen::Queue | Screen::Report | Screen::Checkpoint
+                Screen::Queue | Screen::Report | Screen::Checkpoint | Screen::Accounts
             ) {
                 ui.separator();
                 for (mode, vi, en) in [
@@ -588,6 +604,11 @@ impl App {
                     self.snap.as_ref().map(|s| &s.login)
                 {
                     if ui.button(self.t("Đăng xuất", "Log out")).clicked() {
+                        // The next officer starts at the queue, not on the last one's
+                        // report or account screens.
+                        self.report_open = false;
+                        self.accounts_open = false;
+                        self.inputs.account_remove = None;
                         self.act(Intent::Logout);
                     }
                 }

@@ -6,6 +6,7 @@
 //! and is brought up on a background thread ([`launch`]), so the window shows at once and the
 //! device states arrive when the devices have answered.
 
+mod accounts;
 pub mod app;
 mod checkpoint;
 pub mod fonts;

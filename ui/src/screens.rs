@@ -13,7 +13,7 @@ use crate::lang::Lang;
 
 /// A label and a one-line text field labelled by it (screen readers and tests find the
 /// field by the label's text).
-fn text_field(
+pub(crate) fn text_field(
     ui: &mut Ui,
     label: &str,
     value: &mut String,
@@ -30,7 +30,7 @@ fn text_field(
     .labelled_by(l.id)
 }
 
-fn entered(ui: &Ui, r: &Response) -> bool {
+pub(crate) fn entered(ui: &Ui, r: &Response) -> bool {
     r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter))
 }
 
@@ -219,6 +219,19 @@ impl App {
         {
             self.report_open = true;
             self.send(Intent::DailyReport(None));
+        }
+        if self.snap.as_ref().is_some_and(|s| s.supervisor)
+            && ui
+                .button(lang.pick("Tài khoản cán bộ", "Officer accounts"))
+                .on_hover_text(lang.pick(
+                    "Thêm cán bộ, mở khóa, xóa tài khoản (trưởng ca)",
+                    "Add officers, lift lockouts, remove accounts (supervisors)",
+                ))
+                .clicked()
+        {
+            self.accounts_open = true;
+            self.focus_first = true;
+            self.send(Intent::Accounts);
         }
     }
 

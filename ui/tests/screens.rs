@@ -599,3 +599,65 @@ fn the_former_cards_qr_code_prefills_the_form_and_keeps_what_was_typed() {
         "male"
     );
 }
+
+/// The supervisor's account screen: the list with their own account, a new officer added
+/// (passwords that differ are caught first), the officer logging in without an accounts
+/// button, and the officer's account removed after a confirmation.
+#[test]
+fn a_supervisor_adds_and_removes_an_officer_on_the_accounts_screen() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    st.click("Tài khoản cán bộ");
+    st.wait("the account list", 10, |s| s.accounts.len() == 1);
+    st.assert_shows("Tài khoản cán bộ");
+    st.assert_shows("Trưởng ca");
+    st.assert_shows("(bạn)");
+    st.type_into("Tên đăng nhập mới", "canbo02");
+    st.type_into("Mật khẩu đầu tiên (ít nhất 8 ký tự)", "mat-khau-can-bo");
+    st.type_into("Nhập lại mật khẩu đầu tiên", "khác hẳn");
+    st.click("Thêm tài khoản");
+    st.assert_shows("Hai mật khẩu không khớp");
+    st.type_into("Nhập lại mật khẩu đầu tiên", "mat-khau-can-bo");
+    st.click("Thêm tài khoản");
+    let s = st.wait("the new account", 30, |s| s.accounts.len() == 2);
+    assert!(!s.accounts[1].supervisor && s.accounts[1].name == "canbo02");
+    st.assert_shows("canbo02");
+    st.assert_shows("Cán bộ");
+    st.assert_shows("Hoạt động");
+    st.assert_shows_part("Đã thêm tài khoản canbo02");
+
+    // The officer logs in: the queue has no accounts button.
+    st.click("Đăng xuất");
+    st.wait("logged out", 10, |s| s.login == Login::LoggedOut);
+    st.h.step();
+    st.type_into("Tên cán bộ", "canbo02");
+    st.type_into("Mật khẩu", "mat-khau-can-bo");
+    st.click("Đăng nhập");
+    st.wait("the officer logged in", 30, |s| {
+        matches!(&s.login, Login::LoggedIn { officer } if officer == "canbo02") && !s.supervisor
+    });
+    st.assert_shows("Hàng chờ");
+    assert!(!st.shows("Tài khoản cán bộ"));
+
+    // The supervisor removes the account: Remove asks first, Keep keeps it.
+    st.click("Đăng xuất");
+    st.wait("logged out", 10, |s| s.login == Login::LoggedOut);
+    st.h.step();
+    st.type_into("Tên cán bộ", SUPERVISOR);
+    st.type_into("Mật khẩu", PASSWORD);
+    st.click("Đăng nhập");
+    st.wait("the supervisor logged in", 30, |s| s.supervisor);
+    st.click("Tài khoản cán bộ");
+    st.wait("the account list", 10, |s| s.accounts.len() == 2);
+    st.click("Xóa…");
+    st.assert_shows("Xóa canbo02?");
+    st.click("Thôi");
+    assert!(!st.shows("Xóa canbo02?"));
+    st.click("Xóa…");
+    st.click("Xác nhận xóa");
+    st.wait("the account removed", 30, |s| s.accounts.len() == 1);
+    st.assert_shows_part("Đã xóa tài khoản canbo02");
+    st.click("← Hàng chờ");
+    st.assert_shows("Hàng chờ");
+}
