@@ -18,20 +18,10 @@ impl App {
             .as_ref()
             .map(|s| s.accounts.clone())
             .unwrap_or_default();
-        ui.horizontal(|ui| {
-            let focus = self.take_focus();
-            let back = ui.button(lang.pick("← Hàng chờ", "← Queue"));
-            if focus {
-                back.request_focus();
-            }
-            if back.clicked() {
-                self.accounts_open = false;
-                self.inputs.account_remove = None;
-            }
-            if ui.button(lang.pick("Cập nhật", "Refresh")).clicked() {
-                self.send(Intent::Accounts);
-            }
-        });
+        if self.back_and_refresh(ui, Intent::Accounts) {
+            self.accounts_open = false;
+            self.inputs.account_remove = None;
+        }
         ui.heading(lang.pick("Tài khoản cán bộ", "Officer accounts"));
         ui.add_space(6.0);
         let mut intent = None;

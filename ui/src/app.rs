@@ -255,6 +255,24 @@ impl App {
         std::mem::take(&mut self.focus_first)
     }
 
+    /// The bar of a screen opened from the queue: "← Queue" (with the screen's first focus)
+    /// and "Refresh", which sends `refresh`. Returns whether "← Queue" was pressed.
+    pub(crate) fn back_and_refresh(&mut self, ui: &mut egui::Ui, refresh: Intent) -> bool {
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            let focus = self.take_focus();
+            let back = ui.button(lang.pick("← Hàng chờ", "← Queue"));
+            if focus {
+                back.request_focus();
+            }
+            if ui.button(lang.pick("Cập nhật", "Refresh")).clicked() {
+                self.send(refresh);
+            }
+            back.clicked()
+        })
+        .inner
+    }
+
     fn poll_launch(&mut self) {
         let Some(rx) = &self.launching else { return };
         match rx.try_recv() {

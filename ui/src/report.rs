@@ -53,19 +53,9 @@ impl App {
     pub(crate) fn report(&mut self, ui: &mut Ui) {
         let lang = self.lang;
         let daily = self.snap.as_ref().and_then(|s| s.daily.clone());
-        ui.horizontal(|ui| {
-            let focus = self.take_focus();
-            let back = ui.button(lang.pick("← Hàng chờ", "← Queue"));
-            if focus {
-                back.request_focus();
-            }
-            if back.clicked() {
-                self.report_open = false;
-            }
-            if ui.button(lang.pick("Cập nhật", "Refresh")).clicked() {
-                self.send(Intent::DailyReport(None));
-            }
-        });
+        if self.back_and_refresh(ui, Intent::DailyReport(None)) {
+            self.report_open = false;
+        }
         let title = match &daily {
             Some(d) => format!(
                 "{} {}",

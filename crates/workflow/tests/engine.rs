@@ -26,7 +26,8 @@ fn start(dir: &std::path::Path, policy: accounts::Policy) -> Handle {
 const T: Duration = Duration::from_secs(30);
 const QR: &str = "001095012345|012345678|Nguyễn Văn An|12051995|Nam|Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội|20112026";
 
-async fn at_data_step(h: &Handle) {
+/// The first-run set-up: supervisor "chief", logged in.
+async fn first_run(h: &Handle) -> workflow::Snapshot {
     let s = h
         .run(
             Intent::FirstRun {
@@ -38,6 +39,11 @@ async fn at_data_step(h: &Handle) {
         .await
         .unwrap();
     assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.message);
+    s
+}
+
+async fn at_data_step(h: &Handle) {
+    first_run(h).await;
     h.run(Intent::NewApplicant, T).await.unwrap();
     h.run(Intent::CheckInQr("KBYT|ok".into()), T).await.unwrap();
     let s = h.run(Intent::Next, T).await.unwrap();
@@ -154,17 +160,7 @@ async fn a_supervisor_adds_unlocks_and_removes_an_officer() {
         ..accounts::Policy::default()
     };
     let h = start(dir.path(), policy);
-    let s = h
-        .run(
-            Intent::FirstRun {
-                supervisor: "chief".into(),
-                password: "supervisor-pass".into(),
-            },
-            T,
-        )
-        .await
-        .unwrap();
-    assert!(s.supervisor);
+    assert!(first_run(&h).await.supervisor);
     let add = |password: &str| Intent::AddAccount {
         name: " canbo01 ".into(),
         password: password.into(),
