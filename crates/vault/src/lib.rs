@@ -4,8 +4,10 @@
 //!   a crash loses nothing committed.
 //! * Each enrollment record's personal data and biometrics are one AES-256-GCM ciphertext
 //!   (ring) under the 256-bit station key, with a fresh random 96-bit nonce per write and the
-//!   table name plus record id as associated data, so a ciphertext moved to another row or
-//!   table does not decrypt.
+//!   table name, record id, status and officer as associated data, so a ciphertext moved to
+//!   another row or table does not decrypt and a status flipped in the clear column is found.
+//!   Beside it, a small separately sealed summary (the figures reports need: times, step,
+//!   outcome) lets the daily report read a whole campaign without decrypting biometrics.
 //! * The station key is stored only wrapped: AES-256-GCM under a key-encryption key derived
 //!   with Argon2id (same parameters as the password hashes, see [`accounts::argon2_params`])
 //!   from an account's password. Every account added by a supervisor gets its own wrap;
@@ -41,6 +43,11 @@ pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_ACTION_BYTES: usize = 64;
 
 const RECORD_AAD_PREFIX: &[u8] = b"idstation.vault.records\0";
+/// Records written since the status and officer columns are bound into the ciphertext.
+const RECORD_AAD_V2_PREFIX: &[u8] = b"idstation.vault.records.v2\0";
+const SUMMARY_AAD_PREFIX: &[u8] = b"idstation.vault.records.summary\0";
+/// Largest record summary accepted (bytes): a few hundred in practice.
+pub const MAX_SUMMARY_BYTES: usize = 64 * 1024;
 const WRAP_AAD_PREFIX: &[u8] = b"idstation.vault.key_wraps\0";
 /// HKDF salt and info for the audit seal key (domain separation from record encryption).
 const SEAL_SALT: &[u8] = b"idstation.vault";
@@ -161,6 +168,24 @@ pub struct RecordSummary {
     pub status: RecordStatus,
     pub officer: OfficerId,
     pub updated_at: i64,
+}
+
+/// A record's summary as [`Vault::summaries`] gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SummaryState {
+    /// Decrypted and authenticated for this record and status.
+    Present(Zeroizing<Vec<u8>>),
+    /// Written before summaries existed (or by `put_record`): read the whole record.
+    Missing,
+    /// Does not decrypt for this record and status: damaged or tampered with.
+    Damaged,
+}
+
+/// One row of [`Vault::summaries`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFacts {
+    pub record: RecordSummary,
+    pub summary: SummaryState,
 }
 
 /// One audit entry as stored.
@@ -306,7 +331,10 @@ impl<C: Clock> Vault<C> {
                 officer_id INTEGER NOT NULL,
                 updated_at INTEGER NOT NULL,
                 nonce BLOB NOT NULL,
-                ciphertext BLOB NOT NULL
+                ciphertext BLOB NOT NULL,
+                aad_v INTEGER NOT NULL DEFAULT 1,
+                summary_nonce BLOB,
+                summary BLOB
              );
              CREATE TABLE audit (
                 seq INTEGER PRIMARY KEY,
@@ -367,10 +395,12 @@ impl<C: Clock> Vault<C> {
         if version != Some(SCHEMA_VERSION) {
             return Err(VaultError::NotAVault);
         }
-        // Vaults made before checkpoint mode get the crossing log, and those made before
-        // audit seals the seal table (no version change): the first log-in seals the chain.
+        // Vaults made before checkpoint mode get the crossing log, those made before audit
+        // seals the seal table (the first log-in seals the chain), and those made before
+        // record summaries their columns (no version change: all additive).
         crossings::init_schema(&conn)?;
         init_seal_schema(&conn)?;
+        init_record_columns(&conn)?;
         Ok(Self {
             conn,
             accounts: Accounts::new(clock, policy),
@@ -518,30 +548,70 @@ impl<C: Clock> Vault<C> {
     }
 
     /// Encrypts and stores (insert or replace) one record, with its audit entry, atomically.
+    /// It carries no summary; see [`Vault::put_record_audited`].
     pub fn put_record(
         &mut self,
         id: &str,
         status: RecordStatus,
         plaintext: &[u8],
     ) -> Result<(), VaultError> {
+        self.put_record_audited(id, status, plaintext, None, None)
+    }
+
+    /// Encrypts and stores one record with its summary (the figures reports read, sealed on
+    /// its own so a report never decrypts biometrics) and, in the same transaction, the
+    /// `record.put.<status>` audit entry and the caller's `action` entry: the step an officer
+    /// saw committed is in the log, or neither is.
+    pub fn put_record_audited(
+        &mut self,
+        id: &str,
+        status: RecordStatus,
+        plaintext: &[u8],
+        summary: Option<&[u8]>,
+        action: Option<&str>,
+    ) -> Result<(), VaultError> {
         check_record_id(id)?;
-        if plaintext.len() > MAX_RECORD_BYTES {
+        if let Some(a) = action {
+            check_action(a)?;
+        }
+        if plaintext.len() > MAX_RECORD_BYTES
+            || summary.is_some_and(|s| s.len() > MAX_SUMMARY_BYTES)
+        {
             return Err(VaultError::TooLarge);
         }
         let now = self.accounts.now();
         let officer = self.act()?;
-        let (nonce, ct) = seal(self.key()?, &record_aad(id), plaintext)?;
+        let key = self.key()?;
+        let (nonce, ct) = seal(key, &record_aad_v2(id, status, officer), plaintext)?;
+        let sealed_summary = summary
+            .map(|s| seal(key, &summary_aad(id, status), s))
+            .transpose()?;
+        let (s_nonce, s_ct) = match &sealed_summary {
+            Some((n, c)) => (Some(&n[..]), Some(&c[..])),
+            None => (None, None),
+        };
         let sealer = self.seal()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO records (id, status, officer_id, updated_at, nonce, ciphertext)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO records (id, status, officer_id, updated_at, nonce, ciphertext, aad_v,
+                summary_nonce, summary)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 2, ?7, ?8)
              ON CONFLICT(id) DO UPDATE SET status = excluded.status,
                 officer_id = excluded.officer_id, updated_at = excluded.updated_at,
-                nonce = excluded.nonce, ciphertext = excluded.ciphertext",
-            params![id, status.as_str(), officer.0, now, &nonce[..], ct],
+                nonce = excluded.nonce, ciphertext = excluded.ciphertext, aad_v = 2,
+                summary_nonce = excluded.summary_nonce, summary = excluded.summary",
+            params![
+                id,
+                status.as_str(),
+                officer.0,
+                now,
+                &nonce[..],
+                ct,
+                s_nonce,
+                s_ct
+            ],
         )?;
         append_audit(
             &tx,
@@ -551,6 +621,9 @@ impl<C: Clock> Vault<C> {
             &format!("record.put.{}", status.as_str()),
             Some(id),
         )?;
+        if let Some(a) = action {
+            append_audit(&tx, Some(&sealer), now, officer, a, Some(id))?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -563,18 +636,24 @@ impl<C: Clock> Vault<C> {
         check_record_id(id)?;
         let now = self.accounts.now();
         let officer = self.act()?;
-        let row: Option<(String, Vec<u8>, Vec<u8>)> = self
+        type Row = (String, i64, i64, Vec<u8>, Vec<u8>);
+        let row: Option<Row> = self
             .conn
             .query_row(
-                "SELECT status, nonce, ciphertext FROM records WHERE id = ?1",
+                "SELECT status, officer_id, aad_v, nonce, ciphertext FROM records WHERE id = ?1",
                 params![id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?;
-        let (status, nonce, ct) = row.ok_or(VaultError::NotFound)?;
+        let (status, writer, aad_v, nonce, ct) = row.ok_or(VaultError::NotFound)?;
         let status = RecordStatus::parse(&status).ok_or(VaultError::CorruptRecord)?;
-        let pt = open_sealed(self.key()?, &record_aad(id), &nonce, ct)
-            .map_err(|_| VaultError::CorruptRecord)?;
+        let aad = match aad_v {
+            1 => record_aad(id),
+            2 => record_aad_v2(id, status, OfficerId(writer)),
+            _ => return Err(VaultError::CorruptRecord),
+        };
+        let pt =
+            open_sealed(self.key()?, &aad, &nonce, ct).map_err(|_| VaultError::CorruptRecord)?;
         let sealer = self.seal()?;
         let tx = self
             .conn
@@ -582,6 +661,67 @@ impl<C: Clock> Vault<C> {
         append_audit(&tx, Some(&sealer), now, officer, "record.get", Some(id))?;
         tx.commit()?;
         Ok((status, pt))
+    }
+
+    /// Every record's summary, oldest first, in one read with one audit entry
+    /// (`record.summaries`): what a report or the list of unfinished enrollments needs,
+    /// without decrypting any record's personal data or biometrics. A summary that does not
+    /// authenticate for its row (moved, status flipped, damaged) is [`SummaryState::Damaged`],
+    /// not an error, so one bad row cannot hide the rest of a day's figures.
+    pub fn summaries(
+        &mut self,
+        status: Option<RecordStatus>,
+    ) -> Result<Vec<RecordFacts>, VaultError> {
+        let now = self.accounts.now();
+        let officer = self.act()?;
+        let key = *self.key()?;
+        let key = Zeroizing::new(key);
+        let mut out = Vec::new();
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT id, status, officer_id, updated_at, summary_nonce, summary FROM records
+                 WHERE ?1 IS NULL OR status = ?1 ORDER BY updated_at, id",
+            )?;
+            let mut rows = stmt.query(params![status.map(|s| s.as_str())])?;
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                let st: String = r.get(1)?;
+                let writer: i64 = r.get(2)?;
+                let updated_at: i64 = r.get(3)?;
+                let s_nonce: Option<Vec<u8>> = r.get(4)?;
+                let s_ct: Option<Vec<u8>> = r.get(5)?;
+                let parsed = RecordStatus::parse(&st);
+                let summary = match (parsed, s_nonce, s_ct) {
+                    (None, _, _) => SummaryState::Damaged,
+                    (Some(_), None, None) => SummaryState::Missing,
+                    (Some(st), Some(n), Some(c)) => {
+                        match open_sealed(&key, &summary_aad(&id, st), &n, c) {
+                            Ok(pt) => SummaryState::Present(pt),
+                            Err(_) => SummaryState::Damaged,
+                        }
+                    }
+                    _ => SummaryState::Damaged,
+                };
+                out.push(RecordFacts {
+                    record: RecordSummary {
+                        id,
+                        // A row whose status is unreadable is listed as in progress and
+                        // flagged damaged; nothing is taken from it.
+                        status: parsed.unwrap_or(RecordStatus::InProgress),
+                        officer: OfficerId(writer),
+                        updated_at,
+                    },
+                    summary,
+                });
+            }
+        }
+        let sealer = self.seal()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        append_audit(&tx, Some(&sealer), now, officer, "record.summaries", None)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Lists records (ids, status, officer, time — nothing personal), optionally by status.
@@ -865,6 +1005,23 @@ fn record_aad(id: &str) -> Vec<u8> {
     aad
 }
 
+/// Since v2 the clear status and officer columns are bound too: flipping a record's status
+/// in the file makes it fail to decrypt instead of passing unnoticed.
+fn record_aad_v2(id: &str, status: RecordStatus, officer: OfficerId) -> Vec<u8> {
+    let mut aad = RECORD_AAD_V2_PREFIX.to_vec();
+    push_str(&mut aad, id);
+    push_str(&mut aad, status.as_str());
+    aad.extend_from_slice(&officer.0.to_be_bytes());
+    aad
+}
+
+fn summary_aad(id: &str, status: RecordStatus) -> Vec<u8> {
+    let mut aad = SUMMARY_AAD_PREFIX.to_vec();
+    push_str(&mut aad, id);
+    push_str(&mut aad, status.as_str());
+    aad
+}
+
 fn wrap_aad(officer: OfficerId) -> Vec<u8> {
     let mut aad = WRAP_AAD_PREFIX.to_vec();
     aad.extend_from_slice(&officer.0.to_be_bytes());
@@ -1028,6 +1185,29 @@ fn init_seal_schema(conn: &Connection) -> Result<(), VaultError> {
          CREATE TRIGGER IF NOT EXISTS audit_seal_no_delete BEFORE DELETE ON audit_seal
             BEGIN SELECT RAISE(ABORT, 'audit seals are append-only'); END;",
     )?;
+    Ok(())
+}
+
+/// The record columns added after the first release (aad_v, summary), for vaults made
+/// before them. Rows keep aad_v 1 (the id-only associated data) until they are next written.
+fn init_record_columns(conn: &Connection) -> Result<(), VaultError> {
+    let mut have = Vec::new();
+    {
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('records')")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            have.push(r.get::<_, String>(0)?);
+        }
+    }
+    for (col, decl) in [
+        ("aad_v", "INTEGER NOT NULL DEFAULT 1"),
+        ("summary_nonce", "BLOB"),
+        ("summary", "BLOB"),
+    ] {
+        if !have.iter().any(|h| h == col) {
+            conn.execute_batch(&format!("ALTER TABLE records ADD COLUMN {col} {decl}"))?;
+        }
+    }
     Ok(())
 }
 

@@ -705,3 +705,159 @@ fn a_vault_from_before_seals_is_sealed_at_its_first_log_in() {
     assert_eq!((report.entries, report.sealed), (4, 1));
     assert_eq!(report.last_sealed.map(|s| s.0), Some(4));
 }
+
+#[test]
+fn a_status_flipped_in_the_clear_column_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _, _) = new_vault(&dir);
+    v.put_record_audited(
+        "A-0001",
+        RecordStatus::Aborted,
+        b"payload",
+        Some(b"{\"step\":\"aborted\"}"),
+        Some("enroll.abort"),
+    )
+    .unwrap();
+    v.connection()
+        .execute(
+            "UPDATE records SET status = 'issued' WHERE id = 'A-0001'",
+            [],
+        )
+        .unwrap();
+    assert!(matches!(
+        v.get_record("A-0001"),
+        Err(VaultError::CorruptRecord)
+    ));
+    let facts = v.summaries(None).unwrap();
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].summary, SummaryState::Damaged);
+    // The officer column is bound too.
+    v.connection()
+        .execute(
+            "UPDATE records SET status = 'aborted', officer_id = 99 WHERE id = 'A-0001'",
+            [],
+        )
+        .unwrap();
+    assert!(matches!(
+        v.get_record("A-0001"),
+        Err(VaultError::CorruptRecord)
+    ));
+}
+
+#[test]
+fn summaries_read_every_record_in_one_audited_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _, _) = new_vault(&dir);
+    v.put_record_audited(
+        "A-0001",
+        RecordStatus::Issued,
+        b"big payload one",
+        Some(b"facts one"),
+        Some("enroll.done"),
+    )
+    .unwrap();
+    v.put_record_audited(
+        "A-0002",
+        RecordStatus::InProgress,
+        b"big payload two",
+        Some(b"facts two"),
+        None,
+    )
+    .unwrap();
+    // Written without a summary: listed as missing, to be read in full.
+    v.put_record("A-0003", RecordStatus::Aborted, b"three")
+        .unwrap();
+    // A summary sealed for another row does not open here.
+    v.put_record_audited(
+        "A-0004",
+        RecordStatus::Issued,
+        b"four",
+        Some(b"facts four"),
+        None,
+    )
+    .unwrap();
+    v.connection()
+        .execute(
+            "UPDATE records SET (summary_nonce, summary) =
+               (SELECT summary_nonce, summary FROM records WHERE id = 'A-0001')
+             WHERE id = 'A-0004'",
+            [],
+        )
+        .unwrap();
+    let before = v.audit_entries().unwrap().len();
+    let facts = v.summaries(None).unwrap();
+    let after = v.audit_entries().unwrap();
+    assert_eq!(after.len(), before + 1);
+    assert_eq!(after.last().unwrap().action, "record.summaries");
+    let by_id = |id: &str| facts.iter().find(|f| f.record.id == id).unwrap();
+    assert_eq!(
+        by_id("A-0001").summary,
+        SummaryState::Present(Zeroizing::new(b"facts one".to_vec()))
+    );
+    assert_eq!(by_id("A-0001").record.status, RecordStatus::Issued);
+    assert_eq!(
+        by_id("A-0002").summary,
+        SummaryState::Present(Zeroizing::new(b"facts two".to_vec()))
+    );
+    assert_eq!(by_id("A-0003").summary, SummaryState::Missing);
+    assert_eq!(by_id("A-0004").summary, SummaryState::Damaged);
+    let issued = v.summaries(Some(RecordStatus::Issued)).unwrap();
+    assert_eq!(issued.len(), 2);
+    // The step's action is in the same transaction as the write.
+    let actions: Vec<String> = after.iter().map(|e| e.action.clone()).collect();
+    let put = actions
+        .iter()
+        .position(|a| a == "record.put.issued")
+        .unwrap();
+    assert_eq!(actions[put + 1], "enroll.done");
+    assert!(matches!(
+        v.put_record_audited(
+            "A-0005",
+            RecordStatus::Issued,
+            b"x",
+            None,
+            Some("bad action!")
+        ),
+        Err(VaultError::InvalidAction)
+    ));
+    assert!(v.get_record("A-0005").is_err());
+}
+
+#[test]
+fn a_vault_from_before_summaries_gets_the_columns_and_reads_its_old_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, clock, path) = new_vault(&dir);
+    // A record as the first release wrote it: id-only associated data, no summary columns.
+    let (nonce, ct) = seal(v.key().unwrap(), &record_aad("A-0001"), b"old payload").unwrap();
+    v.connection()
+        .execute_batch(
+            "ALTER TABLE records DROP COLUMN aad_v;
+             ALTER TABLE records DROP COLUMN summary_nonce;
+             ALTER TABLE records DROP COLUMN summary;",
+        )
+        .unwrap();
+    v.connection()
+        .execute(
+            "INSERT INTO records (id, status, officer_id, updated_at, nonce, ciphertext)
+             VALUES ('A-0001', 'issued', 1, ?1, ?2, ?3)",
+            params![T0, &nonce[..], ct],
+        )
+        .unwrap();
+    v.lock();
+    drop(v);
+    let mut v = Vault::open(&path, clock, Policy::default()).unwrap();
+    v.unlock("truongca", SUP_PW).unwrap();
+    assert_eq!(&v.get_record("A-0001").unwrap().1[..], b"old payload");
+    assert_eq!(v.summaries(None).unwrap()[0].summary, SummaryState::Missing);
+    // Written again, it moves to the bound associated data and gets a summary.
+    v.put_record_audited("A-0001", RecordStatus::Issued, b"new", Some(b"f"), None)
+        .unwrap();
+    let aad_v: i64 = v
+        .connection()
+        .query_row("SELECT aad_v FROM records WHERE id = 'A-0001'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(aad_v, 2);
+    assert_eq!(&v.get_record("A-0001").unwrap().1[..], b"new");
+}
