@@ -73,6 +73,20 @@ impl App {
             return;
         };
         ui.separator();
+        if !d.unreadable.is_empty() {
+            ui.colored_label(
+                BAD,
+                format!(
+                    "{} {}: {}",
+                    d.unreadable.len(),
+                    lang.pick(
+                        "hồ sơ bị hỏng hoặc bị sửa, không được tính; báo cho trưởng ca",
+                        "records are damaged or were tampered with and are not counted; tell the supervisor"
+                    ),
+                    d.unreadable.join(", ")
+                ),
+            );
+        }
 
         // The table.
         egui::Grid::new("daily-table")

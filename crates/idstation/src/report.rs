@@ -68,6 +68,13 @@ pub fn daily(date: &str, out: &Path, station: &Path, login: &VaultLogin) -> Resu
     vault
         .audit("report.daily", None)
         .map_err(|e| Failure::device(e.to_string()))?;
+    if !day.unreadable.is_empty() {
+        eprintln!(
+            "CẢNH BÁO: {0} hồ sơ bị hỏng hoặc bị sửa, không được tính: {1} / WARNING: {0} records are damaged or were tampered with and are not counted: {1}",
+            day.unreadable.len(),
+            day.unreadable.join(", ")
+        );
+    }
     let n: u32 = day.rows.iter().map(|r| r.received).sum();
     let issued: u32 = day.rows.iter().map(|r| r.cards_issued).sum();
     println!(

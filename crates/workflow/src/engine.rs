@@ -590,9 +590,11 @@ impl Engine {
             }
         };
         let id = e.id.clone();
+        // The facts reports read, sealed beside the record (serializing plain data cannot
+        // fail; if it did, the record is still written and reports read it in full).
+        let facts = serde_json::to_vec(&crate::report::EnrollmentFacts::of(e)).ok();
         let r = tokio::task::block_in_place(|| {
-            v.put_record(&id, status, &payload)
-                .and_then(|()| v.audit(action, Some(&id)))
+            v.put_record_audited(&id, status, &payload, facts.as_deref(), Some(action))
         });
         match r {
             Ok(()) => true,
@@ -615,20 +617,19 @@ impl Engine {
 
     fn load_resumable(&mut self) {
         let Some(v) = self.vault.as_mut() else { return };
-        let list = tokio::task::block_in_place(|| v.list(Some(RecordStatus::InProgress)));
-        let enrolled = tokio::task::block_in_place(|| v.list(Some(RecordStatus::Enrolled)));
+        // The step is in each record's sealed facts: no record is decrypted to list them.
         let mut out = Vec::new();
-        for s in list.into_iter().chain(enrolled).flatten() {
-            // The step is inside the encrypted payload; read it.
-            if let Ok((_, pt)) = v.get_record(&s.id) {
-                if let Ok(e) = serde_json::from_slice::<Enrollment>(&pt) {
-                    out.push(Resumable {
-                        id: s.id,
-                        step: e.step,
-                        updated_at: s.updated_at,
-                    });
-                }
-            }
+        for status in [RecordStatus::InProgress, RecordStatus::Enrolled] {
+            let Ok((facts, _)) =
+                tokio::task::block_in_place(|| crate::report::all_facts(v, Some(status)))
+            else {
+                continue;
+            };
+            out.extend(facts.into_iter().map(|(rec, f)| Resumable {
+                id: rec.id,
+                step: f.step,
+                updated_at: rec.updated_at,
+            }));
         }
         // Oldest first: the list's last is the most recently touched.
         out.sort_by(|a, b| a.updated_at.cmp(&b.updated_at).then(a.id.cmp(&b.id)));

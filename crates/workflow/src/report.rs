@@ -1,15 +1,76 @@
 //! The daily report: per station and officer, applications received, completed, cards
 //! issued, aborted (with reasons), average time per step, and the campaign's progress
-//! against its target population. Read from the vault (the figures need the encrypted
-//! records, so a logged-in officer makes it); written as CSV or as a PDF with charts.
+//! against its target population. Read from the vault's record summaries
+//! ([`EnrollmentFacts`], sealed beside each record), so a report over a whole campaign never
+//! decrypts a portrait or a fingerprint; written as CSV or as a PDF with charts.
 
 use std::collections::BTreeMap;
 
 use accounts::Clock;
+use serde::{Deserialize, Serialize};
 use time::{Date, UtcOffset};
-use vault::{Vault, VaultError};
+use vault::{SummaryState, Vault, VaultError};
 
-use crate::model::{Enrollment, Step};
+use crate::model::{Enrollment, Step, StepTime};
+
+/// What the vault keeps of an enrollment beside its encrypted record, for reports and the
+/// list of unfinished enrollments: no personal data of the applicant but the abort reason
+/// the officer typed (sealed all the same).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollmentFacts {
+    pub station: String,
+    pub officer: String,
+    pub created_at: i64,
+    pub step: Step,
+    pub finished_at: Option<i64>,
+    /// When the card was written and verified.
+    pub card_at: Option<i64>,
+    pub abort_reason: Option<String>,
+    pub step_times: Vec<StepTime>,
+}
+
+impl EnrollmentFacts {
+    pub fn of(e: &Enrollment) -> Self {
+        EnrollmentFacts {
+            station: e.station.clone(),
+            officer: e.officer.clone(),
+            created_at: e.created_at,
+            step: e.step,
+            finished_at: e.finished_at,
+            card_at: e.card.as_ref().map(|c| c.at),
+            abort_reason: e.abort_reason.clone(),
+            step_times: e.step_times.clone(),
+        }
+    }
+}
+
+/// Every record's facts, oldest first: from its summary, or for a record written before
+/// summaries existed from the record itself. A record whose summary or payload does not
+/// decrypt or parse is returned by id in the second list, never silently left out.
+pub fn all_facts<C: Clock>(
+    vault: &mut Vault<C>,
+    status: Option<vault::RecordStatus>,
+) -> Result<(Vec<(vault::RecordSummary, EnrollmentFacts)>, Vec<String>), VaultError> {
+    let mut facts = Vec::new();
+    let mut unreadable = Vec::new();
+    for row in vault.summaries(status)? {
+        let id = row.record.id.clone();
+        let f = match row.summary {
+            SummaryState::Present(bytes) => serde_json::from_slice::<EnrollmentFacts>(&bytes).ok(),
+            SummaryState::Missing => vault
+                .get_record(&id)
+                .ok()
+                .and_then(|(_, p)| serde_json::from_slice::<Enrollment>(&p).ok())
+                .map(|e| EnrollmentFacts::of(&e)),
+            SummaryState::Damaged => None,
+        };
+        match f {
+            Some(f) => facts.push((row.record, f)),
+            None => unreadable.push(id),
+        }
+    }
+    Ok((facts, unreadable))
+}
 
 /// One officer's day at one station.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,6 +102,9 @@ pub struct Daily {
     /// Cards issued since the campaign began (all days in the vault).
     pub issued_to_date: u64,
     pub campaign_target: u64,
+    /// Records that could not be read (damaged or tampered with): counted nowhere above, and
+    /// listed so a supervisor sees the figures are incomplete.
+    pub unreadable: Vec<String>,
 }
 
 fn local_date(unix: i64, offset: UtcOffset) -> Option<Date> {
@@ -49,28 +113,42 @@ fn local_date(unix: i64, offset: UtcOffset) -> Option<Date> {
         .map(|t| t.to_offset(offset).date())
 }
 
-/// Gathers the day's figures from every record in the vault.
+/// Gathers the day's figures from every record's facts in the vault (one audited read).
 pub fn daily<C: Clock>(
     vault: &mut Vault<C>,
     date: Date,
     offset: UtcOffset,
     campaign_target: u64,
 ) -> Result<Daily, VaultError> {
+    let (facts, unreadable) = all_facts(vault, None)?;
+    Ok(daily_from(
+        &facts,
+        unreadable,
+        date,
+        offset,
+        campaign_target,
+    ))
+}
+
+/// The day's figures from facts already read.
+pub fn daily_from(
+    facts: &[(vault::RecordSummary, EnrollmentFacts)],
+    unreadable: Vec<String>,
+    date: Date,
+    offset: UtcOffset,
+    campaign_target: u64,
+) -> Daily {
     let mut rows: BTreeMap<(String, String), OfficerDay> = BTreeMap::new();
     let mut aborts = Vec::new();
     let mut issued_to_date = 0u64;
-    for summary in vault.list(None)? {
-        let (_, payload) = vault.get_record(&summary.id)?;
-        let Ok(e) = serde_json::from_slice::<Enrollment>(&payload) else {
-            return Err(VaultError::CorruptRecord);
-        };
-        if e.card.is_some() {
+    for (rec, e) in facts {
+        if e.card_at.is_some() {
             issued_to_date += 1;
         }
         let on_day = |t: Option<i64>| t.and_then(|t| local_date(t, offset)) == Some(date);
         let received = on_day(Some(e.created_at));
         let finished = on_day(e.finished_at);
-        let issued = on_day(e.card.as_ref().map(|c| c.at));
+        let issued = on_day(e.card_at);
         if !(received || finished || issued) {
             continue;
         }
@@ -87,7 +165,7 @@ pub fn daily<C: Clock>(
         if finished && e.step == Step::Aborted {
             row.aborted += 1;
             aborts.push(Abort {
-                application: e.id.clone(),
+                application: rec.id.clone(),
                 officer: e.officer.clone(),
                 reason: e.abort_reason.clone().unwrap_or_default(),
             });
@@ -100,13 +178,14 @@ pub fn daily<C: Clock>(
             }
         }
     }
-    Ok(Daily {
+    Daily {
         date,
         rows: rows.into_values().collect(),
         aborts,
         issued_to_date,
         campaign_target,
-    })
+        unreadable,
+    }
 }
 
 fn avg_secs(row: &OfficerDay, step: Step) -> Option<f64> {
@@ -138,7 +217,9 @@ pub fn csv_field(s: &str) -> String {
 }
 
 impl Daily {
-    /// One line per station and officer, then a TOTAL line; average seconds per step.
+    /// One line per station and officer, then a TOTAL line; average seconds per step. The
+    /// campaign's progress (cards issued to date, target population) and the count of
+    /// unreadable records are on the TOTAL line, empty on the officers' lines.
     pub fn to_csv(&self) -> String {
         let mut out = String::from(
             "date,station,officer,received,completed,cards_issued,aborted,abort_reasons",
@@ -146,12 +227,12 @@ impl Daily {
         for s in Step::WORK {
             out.push_str(&format!(",avg_s_{}", s.slug()));
         }
-        out.push('\n');
+        out.push_str(",campaign_issued_to_date,campaign_target,unreadable_records\n");
         let mut total = OfficerDay {
             station: "TOTAL".into(),
             ..Default::default()
         };
-        let line = |out: &mut String, r: &OfficerDay, reasons: &str| {
+        let line = |out: &mut String, r: &OfficerDay, reasons: &str, campaign: Option<&str>| {
             out.push_str(&format!(
                 "{},{},{},{},{},{},{},{}",
                 self.date,
@@ -169,6 +250,7 @@ impl Daily {
                     None => out.push(','),
                 }
             }
+            out.push_str(campaign.unwrap_or(",,,"));
             out.push('\n');
         };
         for r in &self.rows {
@@ -178,7 +260,7 @@ impl Daily {
                 .filter(|a| a.officer == r.officer)
                 .map(|a| format!("{}: {}", a.application, a.reason))
                 .collect();
-            line(&mut out, r, &reasons.join("; "));
+            line(&mut out, r, &reasons.join("; "), None);
             total.received += r.received;
             total.completed += r.completed;
             total.cards_issued += r.cards_issued;
@@ -189,7 +271,13 @@ impl Daily {
                 slot.1 += n;
             }
         }
-        line(&mut out, &total, "");
+        let campaign = format!(
+            ",{},{},{}",
+            self.issued_to_date,
+            self.campaign_target,
+            self.unreadable.len()
+        );
+        line(&mut out, &total, "", Some(&campaign));
         out
     }
 
@@ -295,6 +383,20 @@ impl Daily {
             done: self.issued_to_date,
             target: self.campaign_target,
         });
+        if !self.unreadable.is_empty() {
+            sections.push(Section::Heading(
+                "Hồ sơ không đọc được / Unreadable records".into(),
+            ));
+            sections.push(Section::Paragraph(format!(
+                "{} hồ sơ bị hỏng hoặc bị sửa, không được tính ở trên; báo cho trưởng ca: {} / \
+                 {} records are damaged or were tampered with and are not counted above; \
+                 tell the supervisor: {}",
+                self.unreadable.len(),
+                self.unreadable.join(", "),
+                self.unreadable.len(),
+                self.unreadable.join(", ")
+            )));
+        }
         sheet::Report {
             title: format!("Báo cáo ngày {} / Daily report", dmy(self.date)),
             lines: vec![
