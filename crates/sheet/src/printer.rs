@@ -458,6 +458,15 @@ impl CupsPrinter {
         }
     }
 
+    /// The job's IPP job-state, if CUPS answers.
+    fn job_state(&self, client: &IppClient, uri: &Uri, job_id: i32) -> Option<i32> {
+        let op = IppOperationBuilder::get_job_attributes(uri.clone(), job_id)
+            .build()
+            .ok()?;
+        let resp = self.send(client, op).ok()?;
+        int(resp.attributes(), DelimiterTag::JobAttributes, "job-state")
+    }
+
     fn follow(&self, client: &IppClient, uri: &Uri, job_id: i32) -> Result<Printed, PrintError> {
         let start = Instant::now();
         loop {
@@ -509,11 +518,28 @@ impl CupsPrinter {
             }
             let waited = start.elapsed();
             if waited >= self.job_timeout {
+                let mut canceled = self.cancel(client, uri, job_id);
+                if !canceled {
+                    // The cancel may have crossed the job's end, or met a passing error on
+                    // a loaded server: look at the job again before saying it may still
+                    // print.
+                    std::thread::sleep(self.poll_interval.min(Duration::from_millis(200)));
+                    match self.job_state(client, uri, job_id) {
+                        Some(JOB_COMPLETED) => {
+                            return Ok(Printed {
+                                printer: self.queue.clone(),
+                                job_id,
+                            })
+                        }
+                        Some(JOB_CANCELED) | Some(JOB_ABORTED) => canceled = true,
+                        _ => canceled = self.cancel(client, uri, job_id),
+                    }
+                }
                 return Err(PrintError::Timeout {
                     printer: self.queue.clone(),
                     job_id,
                     waited,
-                    canceled: self.cancel(client, uri, job_id),
+                    canceled,
                 });
             }
             std::thread::sleep(self.poll_interval.min(self.job_timeout - waited));

@@ -193,12 +193,22 @@ fn printing_through_real_cupsd() {
     // 6. A job that does not complete in time is canceled, not left to print later.
     let mut impatient = CupsPrinter::new(QUEUE);
     impatient.job_timeout = Duration::from_millis(1);
-    let late = impatient.print(job).unwrap_err();
-    println!("timeout: {late}");
+    let late = match impatient.print(job) {
+        // On a loaded machine the job can finish between the deadline and the cancel;
+        // then it is reported printed, and it must really have printed.
+        Ok(p) => {
+            println!("the job completed before it could be canceled: {p:?}");
+            assert!(printed_pdf(p.job_id).exists());
+            None
+        }
+        Err(e) => Some(e),
+    };
+    println!("timeout: {late:?}");
     match late {
-        PrintError::Timeout {
+        None => {}
+        Some(PrintError::Timeout {
             job_id, canceled, ..
-        } => {
+        }) => {
             assert!(canceled, "job {job_id} could not be canceled");
             // Canceled means no copy comes out later.
             std::thread::sleep(Duration::from_secs(3));
@@ -209,7 +219,7 @@ fn printing_through_real_cupsd() {
                 .any(|e| e.file_name().to_string_lossy().ends_with(&suffix));
             assert!(!leaked, "canceled job {job_id} printed anyway");
         }
-        other => panic!("expected a timeout, got {other:?}"),
+        Some(other) => panic!("expected a timeout, got {other:?}"),
     }
 
     // The queue still prints after all that.
