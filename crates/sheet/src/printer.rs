@@ -325,8 +325,12 @@ impl CupsPrinter {
 
     /// The queue `queue` at the cupsd `server` ("host:port").
     pub fn at(server: &str, queue: &str) -> CupsPrinter {
-        let user = std::env::var("USER")
-            .ok()
+        // The job's owner must be an account this machine knows: CUPS checks the
+        // requesting user's groups when a job is canceled, and Debian's cupsd 2.4.2
+        // crashes (null dereference, seen here) on a name with no passwd entry — which
+        // "idstation" is, and $USER is unset under CI and service managers.
+        let user = account_name()
+            .or_else(|| std::env::var("USER").ok())
             .filter(|u| !u.is_empty() && u.chars().all(|c| c.is_ascii_graphic()))
             .unwrap_or_else(|| "idstation".to_string());
         CupsPrinter {
@@ -601,6 +605,32 @@ impl Printer for CupsPrinter {
     }
 }
 
+/// The name of the account this process runs as (its effective uid's passwd entry).
+fn account_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: zeroed is a valid bit pattern for passwd (integers and null pointers);
+    // getpwuid_r writes the entry's strings into `buf`, which outlives every use of `pwd`,
+    // and sets `found` to `&mut pwd` or null.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut found,
+        );
+        if rc != 0 || found.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(pwd.pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_owned)
+    }
+}
+
 fn int(a: &IppAttributes, tag: DelimiterTag, name: &str) -> Option<i32> {
     a.groups_of(tag)
         .find_map(|g| g.get(name))
@@ -620,6 +650,18 @@ fn strings(a: &IppAttributes, tag: DelimiterTag, name: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jobs_are_owned_by_the_account_the_station_runs_as() {
+        // Whatever $USER says (unset under CI): the passwd entry of the effective uid.
+        let want = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap();
+        let want = String::from_utf8(want.stdout).unwrap();
+        assert_eq!(account_name().as_deref(), Some(want.trim()));
+        assert_eq!(CupsPrinter::new("q").user, want.trim());
+    }
 
     #[test]
     fn messages_are_bilingual_and_name_the_printer() {
