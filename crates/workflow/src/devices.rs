@@ -27,6 +27,27 @@ pub type CameraOpener =
 /// The finger a virtual applicant puts on the sensor when asked for `position`.
 pub type FingerSource = Arc<dyn Fn(FingerPosition) -> Option<GreyImage> + Send + Sync>;
 
+/// The station's devices, as device work holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    Camera,
+    Sensor,
+    Printer,
+    Card,
+}
+
+impl Device {
+    /// A name for the logs.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Device::Camera => "camera",
+            Device::Sensor => "sensor",
+            Device::Printer => "printer",
+            Device::Card => "card",
+        }
+    }
+}
+
 /// The devices behind the traits.
 pub struct Devices {
     pub open_sensor: SensorOpener,

@@ -4,7 +4,9 @@
 //!
 //! Device calls (camera, sensor, printer, card) block, so each runs on tokio's blocking pool
 //! with a cancel flag; while one runs the engine still answers (cancel, abort, snapshots),
-//! and the UI thread never waits on a device. Every change to the enrollment is written to
+//! and the UI thread never waits on a device. Each such job has a number and the
+//! enrollment it was started for: its result counts only while it is the current job, for
+//! that enrollment (an abort detaches the job; what it answers later is dropped). Every change to the enrollment is written to
 //! the vault (one SQLite transaction, encrypted) before the snapshot shows it, so what the
 //! officer saw done survives a crash or a pulled power cable.
 
@@ -20,7 +22,7 @@ use tokio::sync::{mpsc, watch};
 use vault::{RecordStatus, Vault};
 
 use crate::config::StationConfig;
-use crate::devices::{Devices, StationKeys};
+use crate::devices::{Device, Devices, StationKeys};
 use crate::model::{
     CardWritten, CheckIn, Enrollment, FingerTaken, PortraitTaken, PrintedSheet, Step,
 };
@@ -351,7 +353,13 @@ impl Handle {
     }
 }
 
-/// Results of device work, sent back to the engine loop.
+/// Results of device work, sent back to the engine loop with the job they belong to.
+struct Stamped {
+    job: u64,
+    done: Done,
+}
+
+/// What device work sends back.
 enum Done {
     Qr(Result<String, Message>),
     Paper(Result<Vec<u8>, Message>, String),
@@ -369,6 +377,32 @@ enum Done {
     Preview(Preview),
     FingerEvent(Message),
     Progress(f32),
+}
+
+/// The device work under way (or left running by an abort): its number, the device it
+/// holds and the enrollment it was started for. A result counts only for the current job
+/// and its own enrollment; anything else is a late answer and is dropped.
+#[derive(Debug, Clone)]
+struct Job {
+    id: u64,
+    device: Device,
+    enrollment: Option<String>,
+}
+
+/// The sending end a device job uses: every message carries the job's number.
+#[derive(Clone)]
+struct Emit {
+    job: u64,
+    tx: mpsc::UnboundedSender<Stamped>,
+}
+
+impl Emit {
+    fn send(&self, done: Done) {
+        let _ = self.tx.send(Stamped {
+            job: self.job,
+            done,
+        });
+    }
 }
 
 fn now_ms() -> i64 {
@@ -397,9 +431,14 @@ pub struct Engine {
     enrollment: Option<Enrollment>,
     snapshot: Snapshot,
     tx_snap: watch::Sender<Snapshot>,
-    done_tx: mpsc::UnboundedSender<Done>,
+    done_tx: mpsc::UnboundedSender<Stamped>,
     cancel: Arc<AtomicBool>,
-    busy: bool,
+    /// The device work under way; the snapshot's `busy` is shown while it is set.
+    job: Option<Job>,
+    /// Jobs an abort detached from their enrollment, still running (a print CUPS has not
+    /// finished): their device stays theirs until their (dropped) result comes.
+    detached: Vec<Job>,
+    jobs_started: u64,
     finger_work: HashMap<u8, FingerWork>,
     minutiae: HashMap<u8, Vec<fingerprint::minutiae::Minutia>>,
     fingers: Vec<u8>,
@@ -459,7 +498,9 @@ impl Engine {
             tx_snap,
             done_tx,
             cancel: Arc::new(AtomicBool::new(false)),
-            busy: false,
+            job: None,
+            detached: Vec::new(),
+            jobs_started: 0,
             finger_work: HashMap::new(),
             minutiae: HashMap::new(),
             fingers,
@@ -637,7 +678,7 @@ impl Engine {
 
     async fn on_intent(&mut self, intent: Intent) {
         // While a device works, only cancel and abort are taken.
-        if self.busy
+        if self.job.is_some()
             && !matches!(
                 intent,
                 Intent::Cancel | Intent::Abort { .. } | Intent::Refresh
@@ -908,20 +949,49 @@ impl Engine {
         })
     }
 
-    fn start_work(&mut self, what: Message) -> Arc<AtomicBool> {
-        self.busy = true;
+    /// Runs `work` on tokio's blocking pool as the current job on `device`, for the open
+    /// enrollment (if any). Its result comes back stamped with the job's number. Refused
+    /// (false) while a job an abort left running still holds the device.
+    fn spawn_job<F>(&mut self, device: Device, what: Message, work: F) -> bool
+    where
+        F: FnOnce(Arc<AtomicBool>, Emit) -> Done + Send + 'static,
+    {
+        if self.detached.iter().any(|j| j.device == device) {
+            self.say(Message::error(
+                "Thiết bị còn đang xong việc của hồ sơ đã hủy; chờ một lát rồi thử lại",
+                "The device is still finishing the aborted enrollment's work; wait a moment and try again",
+            ));
+            return false;
+        }
+        self.jobs_started += 1;
+        let id = self.jobs_started;
         self.cancel = Arc::new(AtomicBool::new(false));
+        self.job = Some(Job {
+            id,
+            device,
+            enrollment: self.enrollment.as_ref().map(|e| e.id.clone()),
+        });
         self.snapshot.busy = Some(Busy {
             what,
             progress: None,
         });
         self.snapshot.message = None;
-        self.cancel.clone()
+        let cancel = self.cancel.clone();
+        let emit = Emit {
+            job: id,
+            tx: self.done_tx.clone(),
+        };
+        tokio::task::spawn_blocking(move || {
+            let done = work(cancel, emit.clone());
+            emit.send(done);
+        });
+        true
     }
 
-    fn end_work(&mut self) {
-        self.busy = false;
+    /// The current job is over: the snapshot stops showing it.
+    fn end_work(&mut self) -> Option<Job> {
         self.snapshot.busy = None;
+        self.job.take()
     }
 
     fn on_step_intent(&mut self, intent: Intent) {
@@ -1026,11 +1096,24 @@ impl Engine {
                 }
             }
             Intent::Abort { reason } => {
-                self.cancel.store(true, Ordering::Relaxed);
                 let e = self.enrollment.as_mut().expect("open");
                 match e.abort(&reason, now_ms()) {
                     Ok(()) => {
-                        self.end_work();
+                        let id = e.id.clone();
+                        // The enrollment's device work is stopped and detached: whatever it
+                        // still answers belongs to no enrollment. A device that cannot stop
+                        // at once (a print CUPS is finishing) stays held until it answers.
+                        if self
+                            .job
+                            .as_ref()
+                            .is_some_and(|j| j.enrollment.as_deref() == Some(id.as_str()))
+                        {
+                            self.cancel.store(true, Ordering::Relaxed);
+                            if let Some(j) = self.end_work() {
+                                self.detached.push(j);
+                            }
+                            self.snapshot.preview = None;
+                        }
                         self.persist("enroll.abort");
                         self.say(Message::info("Đã hủy hồ sơ", "Enrollment aborted"));
                     }
@@ -1044,22 +1127,23 @@ impl Engine {
                 match (qr_text, scan) {
                     (Some(t), false) => self.prefill(&t),
                     (None, true) => {
-                        let cancel = self.start_work(Message::info(
-                            "Đưa mã QR trên thẻ cũ trước camera",
-                            "Hold the former card's QR code in front of the camera",
-                        ));
                         let devices = self.devices.clone();
                         let spec = self.config.camera.clone();
-                        let tx = self.done_tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let r = devices.scan_qr_with(
-                                &spec,
-                                &cancel,
-                                Duration::from_secs(30),
-                                |t| checkpoint::CardQr::parse(t).is_ok(),
-                            );
-                            let _ = tx.send(Done::Prefill(r));
-                        });
+                        self.spawn_job(
+                            Device::Camera,
+                            Message::info(
+                                "Đưa mã QR trên thẻ cũ trước camera",
+                                "Hold the former card's QR code in front of the camera",
+                            ),
+                            move |cancel, _| {
+                                Done::Prefill(devices.scan_qr_with(
+                                    &spec,
+                                    &cancel,
+                                    Duration::from_secs(30),
+                                    |t| checkpoint::CardQr::parse(t).is_ok(),
+                                ))
+                            },
+                        );
                     }
                     _ => self.say(Message::error(
                         "Nhập mã QR của thẻ cũ hoặc quét nó",
@@ -1223,17 +1307,17 @@ impl Engine {
             return;
         }
         self.snapshot.checkpoint = None;
-        let cancel = self.start_work(Message::info(
-            "Đặt thẻ vào đầu đọc",
-            "Put the card on the reader",
-        ));
         let devices = self.devices.clone();
         let config = self.config.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = crate::checkpoint::run(&devices, &config, presented, &cancel);
-            let _ = tx.send(Done::Checkpoint(Box::new(r), direction, checkpoint_id));
-        });
+        // A QR scan uses the camera before the card; the reader is the device held.
+        self.spawn_job(
+            Device::Card,
+            Message::info("Đặt thẻ vào đầu đọc", "Put the card on the reader"),
+            move |cancel, _| {
+                let r = crate::checkpoint::run(&devices, &config, presented, &cancel);
+                Done::Checkpoint(Box::new(r), direction, checkpoint_id)
+            },
+        );
     }
 
     fn checkpoint_history(&mut self) {
@@ -1304,17 +1388,16 @@ impl Engine {
     }
 
     fn scan_qr(&mut self) {
-        let cancel = self.start_work(Message::info(
-            "Đưa mã QR trước camera",
-            "Hold the QR code in front of the camera",
-        ));
         let devices = self.devices.clone();
         let spec = self.config.camera.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = devices.scan_qr(&spec, &cancel, Duration::from_secs(30));
-            let _ = tx.send(Done::Qr(r));
-        });
+        self.spawn_job(
+            Device::Camera,
+            Message::info(
+                "Đưa mã QR trước camera",
+                "Hold the QR code in front of the camera",
+            ),
+            move |cancel, _| Done::Qr(devices.scan_qr(&spec, &cancel, Duration::from_secs(30))),
+        );
     }
 
     fn paper(&mut self, note: String) {
@@ -1325,17 +1408,16 @@ impl Engine {
             ));
             return;
         }
-        let cancel = self.start_work(Message::info(
-            "Đặt tờ khai trước camera",
-            "Hold the paper form in front of the camera",
-        ));
         let devices = self.devices.clone();
         let spec = self.config.camera.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = devices.photograph(&spec, &cancel);
-            let _ = tx.send(Done::Paper(r, note));
-        });
+        self.spawn_job(
+            Device::Camera,
+            Message::info(
+                "Đặt tờ khai trước camera",
+                "Hold the paper form in front of the camera",
+            ),
+            move |cancel, _| Done::Paper(devices.photograph(&spec, &cancel), note),
+        );
     }
 
     fn submit_record(&mut self, record: CitizenRecord) {
@@ -1382,21 +1464,23 @@ impl Engine {
     }
 
     fn capture_portrait(&mut self, manual: Option<String>) {
-        let cancel = self.start_work(Message::info(
-            "Nhìn thẳng vào camera, bỏ khẩu trang",
-            "Look straight at the camera, mask off",
-        ));
-        self.portrait_manual = manual.clone();
         let devices = self.devices.clone();
         let config = self.config.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let tx2 = tx.clone();
-            let r = devices.portrait(&config, manual, &cancel, move |p| {
-                let _ = tx2.send(Done::Preview(p));
-            });
-            let _ = tx.send(Done::Portrait(r));
-        });
+        let reason = manual.clone();
+        if self.spawn_job(
+            Device::Camera,
+            Message::info(
+                "Nhìn thẳng vào camera, bỏ khẩu trang",
+                "Look straight at the camera, mask off",
+            ),
+            move |cancel, emit| {
+                Done::Portrait(devices.portrait(&config, reason, &cancel, move |p| {
+                    emit.send(Done::Preview(p))
+                }))
+            },
+        ) {
+            self.portrait_manual = manual;
+        }
     }
 
     fn capture_finger(&mut self) {
@@ -1405,20 +1489,21 @@ impl Engine {
             return;
         };
         let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
-        let cancel = self.start_work(Message::info(
-            format!("Đặt {} lên cảm biến", pos.name_vi().to_lowercase()),
-            format!("Place the {} on the sensor", pos.name_en()),
-        ));
         let devices = self.devices.clone();
         let timeout = Duration::from_secs(self.config.finger_timeout_secs);
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let tx2 = tx.clone();
-            let r = devices.capture_finger(pos, timeout, &cancel, move |m| {
-                let _ = tx2.send(Done::FingerEvent(m));
-            });
-            let _ = tx.send(Done::Finger(code, r));
-        });
+        self.spawn_job(
+            Device::Sensor,
+            Message::info(
+                format!("Đặt {} lên cảm biến", pos.name_vi().to_lowercase()),
+                format!("Place the {} on the sensor", pos.name_en()),
+            ),
+            move |cancel, emit| {
+                let r = devices.capture_finger(pos, timeout, &cancel, move |m| {
+                    emit.send(Done::FingerEvent(m))
+                });
+                Done::Finger(code, r)
+            },
+        );
     }
 
     fn on_finger(&mut self, code: u8, image: fingerprint::GreyImage) {
@@ -1567,33 +1652,28 @@ impl Engine {
 
     fn print(&mut self) {
         let e = self.enrollment.clone().expect("open");
-        let cancel = self.start_work(Message::info(
-            "Đang in phiếu thu nhận thông tin",
-            "Printing the information sheet",
-        ));
         let devices = self.devices.clone();
         let config = self.config.clone();
         let officer = self.officer.clone().unwrap_or_default();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = devices.print_sheet(&config, &e, &officer, &cancel);
-            let _ = tx.send(Done::Printed(r));
-        });
+        self.spawn_job(
+            Device::Printer,
+            Message::info(
+                "Đang in phiếu thu nhận thông tin",
+                "Printing the information sheet",
+            ),
+            move |cancel, _| Done::Printed(devices.print_sheet(&config, &e, &officer, &cancel)),
+        );
     }
 
     fn print_receipt(&mut self) {
         let e = self.enrollment.clone().expect("open");
-        self.start_work(Message::info(
-            "Đang in giấy hẹn",
-            "Printing the receipt slip",
-        ));
         let devices = self.devices.clone();
         let config = self.config.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = devices.print_receipt(&config, &e);
-            let _ = tx.send(Done::Receipt(r));
-        });
+        self.spawn_job(
+            Device::Printer,
+            Message::info("Đang in giấy hẹn", "Printing the receipt slip"),
+            move |_, _| Done::Receipt(devices.print_receipt(&config, &e)),
+        );
     }
 
     fn write_card(&mut self) {
@@ -1605,24 +1685,47 @@ impl Engine {
             return;
         };
         let e = self.enrollment.clone().expect("open");
-        let cancel = self.start_work(Message::info(
-            "Đặt thẻ trắng vào đầu đọc",
-            "Put a blank card in the reader",
-        ));
-        self.card_started = Some(Instant::now());
         let devices = self.devices.clone();
         let config = self.config.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let tx2 = tx.clone();
-            let r = devices.write_card(&config, &keys, &e, &cancel, move |p| {
-                let _ = tx2.send(Done::Progress(p));
-            });
-            let _ = tx.send(Done::Card(r));
-        });
+        if self.spawn_job(
+            Device::Card,
+            Message::info(
+                "Đặt thẻ trắng vào đầu đọc",
+                "Put a blank card in the reader",
+            ),
+            move |cancel, emit| {
+                Done::Card(devices.write_card(&config, &keys, &e, &cancel, move |p| {
+                    emit.send(Done::Progress(p))
+                }))
+            },
+        ) {
+            self.card_started = Some(Instant::now());
+        }
     }
 
-    fn on_done(&mut self, done: Done) {
+    fn on_done(&mut self, Stamped { job, done }: Stamped) {
+        let final_result = !matches!(
+            done,
+            Done::Preview(_) | Done::Progress(_) | Done::FingerEvent(_)
+        );
+        if self.job.as_ref().is_none_or(|j| j.id != job) {
+            // A late answer: of a job an abort detached, or of no job at all. It changes
+            // nothing; its device is free again. The log line names the job, the device and
+            // the application number, nothing personal.
+            if final_result {
+                let (device, enrollment) = match self.detached.iter().position(|j| j.id == job) {
+                    Some(i) => {
+                        let j = self.detached.remove(i);
+                        (j.device.slug(), j.enrollment.unwrap_or_default())
+                    }
+                    None => ("?", String::new()),
+                };
+                eprintln!(
+                    "idstation: bỏ kết quả muộn của việc thiết bị số {job} ({device}, hồ sơ {enrollment}) / dropped the late result of device job {job} ({device}, application {enrollment})"
+                );
+            }
+            return;
+        }
         match done {
             Done::Preview(p) => {
                 self.snapshot.preview = Some(p);
@@ -1642,7 +1745,7 @@ impl Engine {
             }
             _ => {}
         }
-        self.end_work();
+        let finished = self.end_work();
         if let Done::Checkpoint(r, direction, checkpoint_id) = done {
             match *r {
                 Ok((claim, v)) => {
@@ -1669,8 +1772,18 @@ impl Engine {
             }
             return;
         }
-        // The enrollment may have been aborted while the device worked.
-        let open = self.enrollment.as_ref().is_some_and(|e| !e.is_finished());
+        // The result is for the enrollment the job was started for, and only while that one
+        // is open (a receipt: once it is done).
+        let same = finished.is_some_and(|j| {
+            j.enrollment.is_some()
+                && j.enrollment.as_deref() == self.enrollment.as_ref().map(|e| e.id.as_str())
+        });
+        let open = same && self.enrollment.as_ref().is_some_and(|e| !e.is_finished());
+        let issued = same
+            && self
+                .enrollment
+                .as_ref()
+                .is_some_and(|e| e.step == Step::Done);
         match done {
             Done::Qr(Ok(code)) if open => self.checked_in_qr(code),
             Done::Prefill(Ok(text)) if open => self.prefill(&text),
@@ -1721,7 +1834,7 @@ impl Engine {
                     format!("CARD ISSUED AND VERIFIED ({doc})"),
                 ));
             }
-            Done::Receipt(Ok(p)) => {
+            Done::Receipt(Ok(p)) if issued => {
                 if let Some(e) = self.enrollment.as_mut() {
                     e.receipt = Some(p);
                 }

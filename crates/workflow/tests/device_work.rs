@@ -1,0 +1,265 @@
+//! Device work in the engine, with devices that misbehave on purpose: a printer that holds a
+//! job until the test lets it go, a camera that panics. Device results belong to the job
+//! and the enrollment they were started for; nothing else is changed by them.
+//!
+//! No daemon is needed: the camera is the virtual one (the repository's test frames), the
+//! printer is the test's own, fingers are recorded as exceptions.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use workflow::{Devices, Engine, Handle, Intent, Login, Snapshot, StationConfig, Step};
+
+const T: Duration = Duration::from_secs(30);
+/// A portrait from the virtual camera in a debug build.
+const PORTRAIT: Duration = Duration::from_secs(120);
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// station.toml in `dir` with the repository's camera frames, two fingers, and `extra`.
+fn station(dir: &Path, extra: &str) -> StationConfig {
+    let path = dir.join("station.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "station_id = \"D01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
+             camera = \"virtual:{}\"\nprinter = \"gate\"\nkeys = \"keys\"\noutput_dir = \"out\"\n\
+             fingers = [\"right-index\", \"left-index\"]\n{extra}",
+            repo().join("tests/data/frames").display()
+        ),
+    )
+    .unwrap();
+    StationConfig::load(&path).unwrap()
+}
+
+/// The camera plays its folder in a loop, as a live camera keeps sending pictures.
+fn looping_camera(devices: &mut Devices) {
+    devices.open_camera = Box::new(|spec| {
+        let dir = spec.strip_prefix("virtual:").unwrap_or(spec).to_string();
+        Ok(
+            Box::new(camera::VirtualCamera::from_dir(dir, 10.0).looping(true))
+                as Box<dyn camera::Camera>,
+        )
+    });
+}
+
+fn start(dir: &Path, config: StationConfig, devices: Devices) -> Handle {
+    Engine::start(
+        config,
+        devices,
+        None,
+        dir.join("vault.db"),
+        accounts::Policy::default(),
+    )
+}
+
+async fn first_run(h: &Handle) {
+    let s = h
+        .run(
+            Intent::FirstRun {
+                supervisor: "chief".into(),
+                password: "supervisor-pass".into(),
+            },
+            T,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.message);
+}
+
+fn record() -> citizen::CitizenRecord {
+    citizen::CitizenRecord::from_json(
+        &std::fs::read_to_string(repo().join("tests/data/record.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+fn step(s: &Snapshot) -> Option<Step> {
+    s.enrollment.as_ref().map(|e| e.step)
+}
+
+#[track_caller]
+fn at(s: Option<Snapshot>, want: Step) -> Snapshot {
+    let s = s.expect("the engine answered in time");
+    assert_eq!(step(&s), Some(want), "{:?}", s.message);
+    s
+}
+
+/// A new applicant walked to the print-and-sign step: QR check-in, the record, the portrait
+/// from the virtual camera, both fingers as exceptions. Returns the application number.
+async fn to_print_sign(h: &Handle) -> String {
+    let s = at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
+    let id = s.enrollment.as_ref().unwrap().id.clone();
+    h.run(Intent::CheckInQr("KBYT|ok".into()), T).await.unwrap();
+    at(h.run(Intent::Next, T).await, Step::Data);
+    let s = h
+        .run(Intent::SubmitRecord(Box::new(record())), T)
+        .await
+        .unwrap();
+    assert!(s.validation.is_empty(), "{:?}", s.validation);
+    at(h.run(Intent::Next, T).await, Step::Portrait);
+    let s = h.run(Intent::CapturePortrait, PORTRAIT).await.unwrap();
+    assert!(
+        s.enrollment.as_ref().unwrap().portrait.is_some(),
+        "{:?}",
+        s.message
+    );
+    at(h.run(Intent::Next, T).await, Step::Fingerprints);
+    for _ in 0..2 {
+        h.run(
+            Intent::FingerException {
+                kind: "bandaged".into(),
+                reason: "băng bó / bandaged".into(),
+            },
+            T,
+        )
+        .await
+        .unwrap();
+    }
+    at(h.run(Intent::Next, T).await, Step::Review);
+    at(h.run(Intent::Next, T).await, Step::PrintSign);
+    id
+}
+
+/// A printer that finishes a job only when the test gives it a permit (as CUPS waits for a
+/// slow or stopped printer); its status answers at once.
+struct GatePrinter {
+    permits: Mutex<mpsc::Receiver<()>>,
+    started: AtomicUsize,
+    finished: AtomicUsize,
+    jobs: AtomicI32,
+}
+
+impl GatePrinter {
+    fn new() -> (Arc<GatePrinter>, mpsc::Sender<()>) {
+        let (tx, rx) = mpsc::channel();
+        let p = Arc::new(GatePrinter {
+            permits: Mutex::new(rx),
+            started: AtomicUsize::new(0),
+            finished: AtomicUsize::new(0),
+            jobs: AtomicI32::new(0),
+        });
+        (p, tx)
+    }
+}
+
+impl sheet::Printer for GatePrinter {
+    fn status(&self) -> Result<sheet::PrinterStatus, sheet::PrintError> {
+        Ok(sheet::PrinterStatus {
+            state: sheet::PrinterState::Idle,
+            accepting_jobs: true,
+            reasons: Vec::new(),
+            message: String::new(),
+        })
+    }
+
+    fn print(&self, _job: sheet::PrintJob<'_>) -> Result<sheet::Printed, sheet::PrintError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        let permit = self
+            .permits
+            .lock()
+            .unwrap()
+            .recv_timeout(Duration::from_secs(120));
+        let r = match permit {
+            Ok(()) => Ok(sheet::Printed {
+                printer: "gate".into(),
+                job_id: self.jobs.fetch_add(1, Ordering::SeqCst) + 1,
+            }),
+            Err(_) => Err(sheet::PrintError::Unreachable {
+                server: "gate".into(),
+                detail: "no permit".into(),
+            }),
+        };
+        self.finished.fetch_add(1, Ordering::SeqCst);
+        r
+    }
+}
+
+/// Waits (polling) until `f` holds.
+async fn until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + T;
+    while !f() {
+        assert!(Instant::now() < deadline, "waited for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A print CUPS has not finished when the enrollment is aborted: its late result must not
+/// land on the next applicant, nor end that applicant's own device work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_print_after_an_abort_leaves_the_next_enrollment_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = station(dir.path(), "");
+    let mut devices = Devices::real(&config);
+    looping_camera(&mut devices);
+    let (printer, permits) = GatePrinter::new();
+    devices.printer = printer.clone();
+    let h = start(dir.path(), config, devices);
+    first_run(&h).await;
+    let a = to_print_sign(&h).await;
+
+    h.send(Intent::Print);
+    // The sheet is with the printer: from here the job cannot be taken back.
+    until("the print job", || {
+        printer.started.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    assert!(h.snapshot().busy.is_some());
+    // Abort is taken while the printer works; the enrollment is over at once.
+    let s = at(
+        h.run(
+            Intent::Abort {
+                reason: "Công dân bỏ về".into(),
+            },
+            T,
+        )
+        .await,
+        Step::Aborted,
+    );
+    assert!(s.busy.is_none());
+    assert!(s.enrollment.as_ref().unwrap().printed.is_none());
+    h.run(Intent::Close, T).await.unwrap();
+    let s = at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
+    let b = s.enrollment.as_ref().unwrap().id.clone();
+    assert_ne!(a, b);
+
+    // The next applicant's own device work: a QR scan of pictures without a code.
+    let n = h.send(Intent::ScanCheckInQr);
+    let s = h
+        .wait_for(T, |s| s.handled >= n && s.busy.is_some())
+        .await
+        .expect("scanning");
+    let seq = s.seq;
+    // Now the old print finishes, and the engine gets its result.
+    permits.send(()).unwrap();
+    until("the late print", || {
+        printer.finished.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    let s = h
+        .wait_for(T, |s| s.seq > seq)
+        .await
+        .expect("the engine took the late result");
+    let e = s.enrollment.clone().unwrap();
+    assert_eq!(e.id, b);
+    assert!(
+        e.printed.is_none(),
+        "the aborted applicant's sheet landed on the next one"
+    );
+    assert!(e.checkin.is_none());
+    assert_eq!(e.step, Step::CheckIn);
+    assert!(
+        s.busy.is_some(),
+        "the late result ended the next applicant's scan"
+    );
+    // The scan is still the one Stop ends.
+    let s = h.run(Intent::Cancel, T).await.unwrap();
+    assert!(s.busy.is_none());
+    assert_eq!(s.message.as_ref().map(|m| m.en.as_str()), Some("Stopped"));
+    assert!(s.enrollment.as_ref().unwrap().printed.is_none());
+    h.send(Intent::Shutdown);
+}
