@@ -141,8 +141,56 @@ impl StationConfig {
         if c.offset().is_none() {
             return Err(invalid("utc_offset_minutes: -1080…1080".into()));
         }
-        if c.finger_attempts == 0 || c.finger_attempts > 20 {
-            return Err(invalid("finger_attempts: 1–20".into()));
+        // Timeouts and counts within what a station can use: a value out of range is a
+        // typo, and an absurd one would overflow the device deadlines.
+        let bounded: [(&str, u64, u64, u64, &str, &str); 5] = [
+            (
+                "finger_attempts",
+                c.finger_attempts.into(),
+                1,
+                20,
+                "lần",
+                "attempts",
+            ),
+            (
+                "finger_timeout_secs",
+                c.finger_timeout_secs,
+                1,
+                300,
+                "giây",
+                "seconds",
+            ),
+            (
+                "card_wait_secs",
+                c.card_wait_secs,
+                1,
+                600,
+                "giây",
+                "seconds",
+            ),
+            (
+                "portrait_frames",
+                c.portrait_frames as u64,
+                1,
+                100,
+                "khung hình",
+                "frames",
+            ),
+            (
+                "portrait_max_frames",
+                c.portrait_max_frames,
+                1,
+                100_000,
+                "khung hình",
+                "frames",
+            ),
+        ];
+        for (key, value, min, max, unit_vi, unit_en) in bounded {
+            if !(min..=max).contains(&value) {
+                return Err(invalid(format!(
+                    "{key} = {value}: {min}–{max} {unit_vi} / {unit_en}"
+                )));
+            }
         }
         Ok(c)
     }

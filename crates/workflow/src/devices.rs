@@ -46,6 +46,24 @@ impl Device {
             Device::Card => "card",
         }
     }
+
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            Device::Camera => "camera",
+            Device::Sensor => "cảm biến vân tay",
+            Device::Printer => "máy in",
+            Device::Card => "đầu đọc thẻ",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Device::Camera => "camera",
+            Device::Sensor => "fingerprint sensor",
+            Device::Printer => "printer",
+            Device::Card => "card reader",
+        }
+    }
 }
 
 /// The devices behind the traits.
@@ -268,8 +286,9 @@ impl Devices {
         accept: impl Fn(&str) -> bool,
     ) -> Result<String, Message> {
         let mut cam = self.started_camera(spec)?;
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
+        // Elapsed time against the timeout: `Instant + Duration` panics on overflow.
+        let started = Instant::now();
+        while started.elapsed() < timeout {
             if cancel.load(Ordering::Relaxed) {
                 cam.stop();
                 return Err(cancelled());
@@ -599,14 +618,17 @@ impl Devices {
         cancel: &AtomicBool,
     ) -> Result<PcscCard, Message> {
         let reader = resolve_reader(&config.reader)?;
-        let deadline = Instant::now() + Duration::from_secs(config.card_wait_secs);
+        // Elapsed time against the wait: `Instant + Duration` panics on overflow (the
+        // station file bounds the wait as well).
+        let started = Instant::now();
+        let wait = Duration::from_secs(config.card_wait_secs);
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Err(cancelled());
             }
             match cardreader::wait_for_card(&reader, Duration::from_millis(300)) {
                 Ok(()) => break,
-                Err(TransportError::WaitTimeout) if Instant::now() < deadline => continue,
+                Err(TransportError::WaitTimeout) if started.elapsed() < wait => continue,
                 Err(TransportError::WaitTimeout) => {
                     return Err(Message::error(
                         format!("Không có thẻ trong đầu đọc {reader}"),

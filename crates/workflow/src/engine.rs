@@ -377,6 +377,8 @@ enum Done {
     Preview(Preview),
     FingerEvent(Message),
     Progress(f32),
+    /// The device call panicked or its task was lost.
+    Failed(Message),
 }
 
 /// The device work under way (or left running by an abort): its number, the device it
@@ -981,8 +983,33 @@ impl Engine {
             job: id,
             tx: self.done_tx.clone(),
         };
-        tokio::task::spawn_blocking(move || {
-            let done = work(cancel, emit.clone());
+        let events = emit.clone();
+        let work = tokio::task::spawn_blocking(move || work(cancel, events));
+        // A device call that panics (a driver's bug, a library's unwrap) must not leave the
+        // step busy for ever: the panic, caught by tokio as a JoinError, comes back as this
+        // job's result, an error the officer can retry after.
+        tokio::spawn(async move {
+            let done = match work.await {
+                Ok(done) => done,
+                Err(e) => {
+                    eprintln!(
+                        "idstation: việc thiết bị số {id} ({}) dừng bất thường / device job {id} ({}) ended abnormally{}",
+                        device.slug(),
+                        device.slug(),
+                        if e.is_panic() { " (panic)" } else { "" }
+                    );
+                    Done::Failed(Message::error(
+                        format!(
+                            "Thiết bị gặp lỗi nội bộ ({}); thử lại bước này, nếu còn lỗi thì khởi động lại trạm",
+                            device.name_vi()
+                        ),
+                        format!(
+                            "The device failed internally ({}); try the step again, and restart the station if it fails again",
+                            device.name_en()
+                        ),
+                    ))
+                }
+            };
             emit.send(done);
         });
         true
@@ -1851,7 +1878,8 @@ impl Engine {
             | Done::Portrait(Err(m))
             | Done::Finger(_, Err(m))
             | Done::Printed(Err(m))
-            | Done::Card(Err(m)) => self.say(m),
+            | Done::Card(Err(m))
+            | Done::Failed(m) => self.say(m),
             _ => {}
         }
     }

@@ -263,3 +263,74 @@ async fn a_late_print_after_an_abort_leaves_the_next_enrollment_alone() {
     assert!(s.enrollment.as_ref().unwrap().printed.is_none());
     h.send(Intent::Shutdown);
 }
+
+/// A device call that panics comes back as an error for its step (not a step busy for
+/// ever), and the step can be tried again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_device_ends_its_step_with_an_error_and_the_step_can_be_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = station(dir.path(), "");
+    let mut devices = Devices::real(&config);
+    let panic_next = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let p = panic_next.clone();
+    devices.open_camera = Box::new(move |spec| {
+        if p.swap(false, Ordering::SeqCst) {
+            panic!("a camera driver's bug");
+        }
+        camera::open(spec)
+    });
+    let h = start(dir.path(), config, devices);
+    first_run(&h).await;
+    at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
+    panic_next.store(true, Ordering::SeqCst);
+    let paper = Intent::CheckInPaper {
+        note: "Tờ khai giấy số 17".into(),
+    };
+    let s = h
+        .run(paper.clone(), T)
+        .await
+        .expect("the step is not busy for ever");
+    let m = s.message.clone().unwrap();
+    assert!(m.error);
+    assert!(m.vi.starts_with("Thiết bị gặp lỗi nội bộ (camera)"), "{m}");
+    assert!(
+        m.en.starts_with("The device failed internally (camera)"),
+        "{m}"
+    );
+    assert!(s.enrollment.as_ref().unwrap().checkin.is_none());
+    // Tried again, the camera works and the form is photographed.
+    let s = h.run(paper, T).await.unwrap();
+    let e = s.enrollment.clone().unwrap();
+    assert!(
+        matches!(e.checkin, Some(workflow::model::CheckIn::Paper { .. })),
+        "{:?}",
+        s.message
+    );
+    h.send(Intent::Shutdown);
+}
+
+/// Timeouts and counts in station.toml are bounded: an absurd one is refused when the file
+/// is loaded (it would overflow a device deadline), in both languages.
+#[test]
+fn station_file_values_out_of_range_are_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("station.toml");
+    let base = "station_id = \"D01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
+                camera = \"virtual:frames\"\nprinter = \"p\"\nkeys = \"keys\"\noutput_dir = \"out\"\n";
+    for (line, key) in [
+        ("card_wait_secs = 9223372036854775807", "card_wait_secs"),
+        ("card_wait_secs = 0", "card_wait_secs"),
+        ("finger_timeout_secs = 100000", "finger_timeout_secs"),
+        ("portrait_frames = 0", "portrait_frames"),
+        ("portrait_max_frames = 0", "portrait_max_frames"),
+        ("finger_attempts = 21", "finger_attempts"),
+    ] {
+        std::fs::write(&path, format!("{base}{line}\n")).unwrap();
+        let e = StationConfig::load(&path).expect_err(line).to_string();
+        assert!(e.contains(key), "{line}: {e}");
+        assert!(e.contains("Tệp cấu hình trạm"), "{line}: {e}");
+        assert!(e.contains("The station file"), "{line}: {e}");
+    }
+    std::fs::write(&path, format!("{base}card_wait_secs = 600\n")).unwrap();
+    assert_eq!(StationConfig::load(&path).unwrap().card_wait_secs, 600);
+}
