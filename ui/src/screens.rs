@@ -766,9 +766,11 @@ impl App {
         ui.label(RichText::new(lang.pick("Mười ngón", "The ten fingers")).strong());
         let current = prompt.as_ref().map(|f| f.position);
         let required = self.station_fingers();
+        let mut retake = None;
         egui::Grid::new("ten-fingers").striped(true).show(ui, |ui| {
             for code in 1u8..=10 {
                 ui.label(finger_name(lang, code));
+                let taken = e.finger(code).is_some();
                 match e.finger(code) {
                     Some(FingerTaken::Captured {
                         quality, attempts, ..
@@ -810,9 +812,37 @@ impl App {
                         .weak(),
                     ),
                 };
+                // A capture or an exception can be taken again (a wrong finger placed, an
+                // exception recorded by mistake); the button names the finger, so each is
+                // told apart by a screen reader and by Tab.
+                if taken {
+                    let name = FingerPosition::from_code(code)
+                        .map(|p| lang.pick(p.name_vi(), p.name_en()).to_lowercase())
+                        .unwrap_or_else(|| format!("#{code}"));
+                    let b = ui
+                        .add_enabled(
+                            !busy,
+                            egui::Button::new(format!(
+                                "{} {name}",
+                                lang.pick("Lấy lại", "Retake the")
+                            )),
+                        )
+                        .on_hover_text(lang.pick(
+                            "Xóa ảnh hoặc ngoại lệ của ngón này và lấy lại; phiếu đã in phải in lại",
+                            "Clears this finger's capture or exception to take it again; a printed sheet must be printed again",
+                        ));
+                    if b.clicked() {
+                        retake = Some(code);
+                    }
+                } else {
+                    ui.label("");
+                }
                 ui.end_row();
             }
         });
+        if let Some(code) = retake {
+            self.act(Intent::RetakeFinger(code));
+        }
     }
 
     fn review(&mut self, ui: &mut Ui, e: &Enrollment) {

@@ -115,6 +115,9 @@ pub enum Intent {
         kind: String,
         reason: String,
     },
+    /// Take this finger (ISO/IEC 19794-4 code) again: its capture or exception is cleared
+    /// (audited), and a sheet printed before must be printed and signed again.
+    RetakeFinger(u8),
     /// Print the information sheet.
     Print,
     /// The applicant signed the printed sheet.
@@ -1069,6 +1072,7 @@ impl Engine {
             Intent::FingerException { kind, reason } if step == Step::Fingerprints => {
                 self.finger_exception(kind, reason)
             }
+            Intent::RetakeFinger(code) if step == Step::Fingerprints => self.retake_finger(code),
             Intent::Print if step == Step::PrintSign => self.print(),
             Intent::ConfirmSigned if step == Step::PrintSign => {
                 let e = self.enrollment.as_mut().expect("open");
@@ -1184,9 +1188,10 @@ impl Engine {
             Intent::CapturePortrait | Intent::ManualPortrait { .. } => {
                 wrong_step(self, Step::Portrait)
             }
-            Intent::CaptureFinger | Intent::AcceptLowQuality | Intent::FingerException { .. } => {
-                wrong_step(self, Step::Fingerprints)
-            }
+            Intent::CaptureFinger
+            | Intent::AcceptLowQuality
+            | Intent::FingerException { .. }
+            | Intent::RetakeFinger(_) => wrong_step(self, Step::Fingerprints),
             Intent::Print | Intent::ConfirmSigned | Intent::Correction => {
                 wrong_step(self, Step::PrintSign)
             }
@@ -1677,6 +1682,33 @@ impl Engine {
         self.persist(&format!("enroll.finger.exception.{}", pos.slug()));
     }
 
+    fn retake_finger(&mut self, code: u8) {
+        let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
+        let e = self.enrollment.as_mut().expect("open");
+        let had_sheet = e.printed.is_some();
+        match e.retake_finger(code) {
+            Ok(_) => {
+                self.minutiae.remove(&code);
+                self.finger_work.remove(&code);
+                if self.persist(&format!("enroll.finger.retake.{}", pos.slug())) {
+                    let (vi, en) = if had_sheet {
+                        (
+                            "; phiếu đã in phải in lại và ký lại",
+                            "; the printed sheet must be printed and signed again",
+                        )
+                    } else {
+                        ("", "")
+                    };
+                    self.say(Message::info(
+                        format!("Lấy lại {}{vi}", pos.name_vi().to_lowercase()),
+                        format!("Retake the {}{en}", pos.name_en()),
+                    ));
+                }
+            }
+            Err(m) => self.say(Message::error(m.vi, m.en)),
+        }
+    }
+
     fn print(&mut self) {
         let e = self.enrollment.clone().expect("open");
         let devices = self.devices.clone();
@@ -1830,7 +1862,8 @@ impl Engine {
             Done::Portrait(Ok(p)) if open => {
                 let e = self.enrollment.as_mut().expect("open");
                 let manual = p.manual_reason.is_some();
-                e.portrait = Some(p);
+                // A portrait retaken after the sheet was printed voids the sheet.
+                e.set_portrait(p);
                 self.persist(if manual {
                     "enroll.portrait.manual"
                 } else {

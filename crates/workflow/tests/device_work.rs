@@ -334,3 +334,106 @@ fn station_file_values_out_of_range_are_refused_at_load() {
     std::fs::write(&path, format!("{base}card_wait_secs = 600\n")).unwrap();
     assert_eq!(StationConfig::load(&path).unwrap().card_wait_secs, 600);
 }
+
+/// The audit trail's actions for one application, read from the vault file.
+fn audit_actions(dir: &Path, id: &str) -> Vec<String> {
+    let mut v = vault::Vault::open(
+        &dir.join("vault.db"),
+        accounts::SystemClock,
+        accounts::Policy::default(),
+    )
+    .unwrap();
+    v.unlock("chief", "supervisor-pass").unwrap();
+    v.audit_entries()
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.record_id.as_deref() == Some(id))
+        .map(|a| a.action)
+        .collect()
+}
+
+/// A finger or the portrait taken again after the sheet was printed and signed voids the
+/// sheet: the card must not carry a biometric the applicant's signed sheet does not show.
+/// A captured finger or a recorded exception can be taken again (audited).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_biometric_retaken_after_signing_needs_a_new_sheet_and_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = station(dir.path(), "");
+    let mut devices = Devices::real(&config);
+    let (printer, permits) = GatePrinter::new();
+    devices.printer = printer.clone();
+    let h = start(dir.path(), config, devices);
+    first_run(&h).await;
+    let id = to_print_sign(&h).await;
+    let print_and_sign = || async {
+        permits.send(()).unwrap();
+        let s = h.run(Intent::Print, T).await.unwrap();
+        assert!(
+            s.enrollment.as_ref().unwrap().printed.is_some(),
+            "{:?}",
+            s.message
+        );
+        let s = h.run(Intent::ConfirmSigned, T).await.unwrap();
+        assert!(s.enrollment.as_ref().unwrap().signed);
+    };
+    print_and_sign().await;
+
+    // Back to the fingers: the left index's exception is taken again.
+    at(h.run(Intent::Back, T).await, Step::Review);
+    at(h.run(Intent::Back, T).await, Step::Fingerprints);
+    let s = h.run(Intent::RetakeFinger(3), T).await.unwrap();
+    assert!(
+        s.message.as_ref().unwrap().error,
+        "finger 3 was never taken"
+    );
+    let s = h.run(Intent::RetakeFinger(7), T).await.unwrap();
+    let e = s.enrollment.clone().unwrap();
+    assert!(e.finger(7).is_none());
+    assert!(e.finger(2).is_some());
+    assert!(e.printed.is_none() && !e.signed);
+    assert_eq!(
+        s.message.as_ref().unwrap().en,
+        "Retake the left index finger; the printed sheet must be printed and signed again"
+    );
+    assert_eq!(s.finger.as_ref().map(|f| f.position), Some(7));
+    h.run(
+        Intent::FingerException {
+            kind: "amputated".into(),
+            reason: "cụt ngón / amputated".into(),
+        },
+        T,
+    )
+    .await
+    .unwrap();
+    at(h.run(Intent::Next, T).await, Step::Review);
+    at(h.run(Intent::Next, T).await, Step::PrintSign);
+    let s = h.run(Intent::ConfirmSigned, T).await.unwrap();
+    assert_eq!(
+        s.message.as_ref().unwrap().en,
+        "Print the sheet before it is signed"
+    );
+    let s = at(h.run(Intent::Next, T).await, Step::PrintSign);
+    assert!(s.message.as_ref().unwrap().error);
+    print_and_sign().await;
+
+    // Back to the portrait: a new one voids the sheet too.
+    for want in [Step::Review, Step::Fingerprints, Step::Portrait] {
+        at(h.run(Intent::Back, T).await, want);
+    }
+    let s = h.run(Intent::CapturePortrait, PORTRAIT).await.unwrap();
+    let e = s.enrollment.clone().unwrap();
+    assert!(e.portrait.is_some(), "{:?}", s.message);
+    assert!(e.printed.is_none() && !e.signed);
+    h.run(Intent::Shutdown, T).await;
+    h.wait_for(T, |s| s.stopped).await;
+
+    let actions = audit_actions(dir.path(), &id);
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "enroll.finger.retake.left-index")
+            .count(),
+        1,
+        "{actions:?}"
+    );
+}
