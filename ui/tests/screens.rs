@@ -729,3 +729,30 @@ fn button(st: &common::Station, label: &str) -> bool {
     st.h.query_by_role_and_label(egui::accesskit::Role::Button, label)
         .is_some()
 }
+
+/// The device panel probes the camera: its frames folder gone, the camera is shown failing
+/// with what to do, and "Check devices again" finds it once the folder is back.
+#[test]
+fn a_missing_camera_is_shown_failing_with_what_to_do() {
+    let ts = TestStation::new(&StationSpec::default());
+    let frames = ts.dir.path().join("frames");
+    let kept = ts.dir.path().join("frames-away");
+    std::fs::rename(&frames, &kept).unwrap();
+    let mut st = start(&ts, None);
+    let camera = |s: &workflow::Snapshot| {
+        s.devices
+            .iter()
+            .find(|d| d.name.en == "Camera")
+            .cloned()
+            .unwrap()
+    };
+    let s = st.wait("the device states", 30, |s| s.devices_checked > 0);
+    assert!(!camera(&s).ok);
+    st.assert_shows_part("Không có thư mục hình của camera ảo");
+    st.assert_shows_part("tạo thư mục có ảnh, hoặc sửa mục camera trong station.toml");
+    std::fs::rename(&kept, &frames).unwrap();
+    st.click("Kiểm tra lại thiết bị");
+    let s = st.wait("the devices checked again", 30, |s| s.devices_checked > 1);
+    assert!(camera(&s).ok, "{:?}", camera(&s).detail);
+    assert!(!st.shows_part("Không có thư mục hình của camera ảo"));
+}

@@ -190,19 +190,7 @@ impl Devices {
             },
         };
         out.push(reader);
-        let cam = match (self.open_camera)(&config.camera) {
-            Ok(c) => DeviceState {
-                name: Message::info("Camera", "Camera"),
-                ok: true,
-                detail: Message::info(c.name(), c.name()),
-            },
-            Err(e) => DeviceState {
-                name: Message::info("Camera", "Camera"),
-                ok: false,
-                detail: msg(&e),
-            },
-        };
-        out.push(cam);
+        out.push(self.camera_state(&config.camera));
         let sensor = match fingerprint::libfprint::service().sensors(Duration::from_secs(3)) {
             Ok(list) if !list.is_empty() => DeviceState {
                 name: Message::info("Cảm biến vân tay", "Fingerprint sensor"),
@@ -258,6 +246,112 @@ impl Devices {
             },
         });
         out
+    }
+
+    /// The camera's state, probed for real: opening a camera touches nothing (a virtual
+    /// camera reads its folder when started, nokhwa opens the device lazily), so the probe
+    /// starts it and waits for one frame. A virtual camera's folder must exist and hold a
+    /// readable picture; a webcam's device node must exist and give a picture.
+    pub fn camera_state(&self, spec: &str) -> DeviceState {
+        let name = Message::info("Camera", "Camera");
+        match self.probe_camera(spec) {
+            Ok(detail) => DeviceState {
+                name,
+                ok: true,
+                detail: Message::info(detail.clone(), detail),
+            },
+            Err(detail) => DeviceState {
+                name,
+                ok: false,
+                detail,
+            },
+        }
+    }
+
+    fn probe_camera(&self, spec: &str) -> Result<String, Message> {
+        let folder = spec.strip_prefix("virtual:");
+        if let Some(dir) = folder {
+            if !Path::new(dir).is_dir() {
+                return Err(Message::error(
+                    format!(
+                        "Không có thư mục hình của camera ảo {dir}: tạo thư mục có ảnh, hoặc sửa mục camera trong station.toml"
+                    ),
+                    format!(
+                        "The virtual camera's folder {dir} does not exist: create it with pictures, or fix camera in station.toml"
+                    ),
+                ));
+            }
+        }
+        if let Some(n) = spec
+            .strip_prefix("v4l:")
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            // V4L2 (Linux) names webcam N /dev/videoN; without it there is nothing to open.
+            let node = format!("/dev/video{n}");
+            if !Path::new(&node).exists() {
+                return Err(Message::error(
+                    format!(
+                        "Không thấy webcam {node}: cắm webcam vào rồi bấm Kiểm tra lại thiết bị"
+                    ),
+                    format!(
+                        "No webcam at {node}: plug the webcam in, then press Check devices again"
+                    ),
+                ));
+            }
+        }
+        let no_picture = |dir: &str, e: &camera::CameraError| {
+            Message::error(
+                format!(
+                    "Thư mục {dir} của camera ảo không có ảnh đọc được (png, jpg, bmp, ppm): chép ảnh vào ({})",
+                    e.vi()
+                ),
+                format!(
+                    "The virtual camera's folder {dir} has no readable picture (png, jpg, bmp, ppm): put pictures in it ({})",
+                    e.en()
+                ),
+            )
+        };
+        let mut cam = (self.open_camera)(spec).map_err(|e| msg(&e))?;
+        let name = cam.name();
+        let r = match (cam.start(None), folder) {
+            (
+                Err(
+                    e @ (camera::CameraError::NotFound { .. }
+                    | camera::CameraError::BadFrame { .. }),
+                ),
+                Some(dir),
+            ) => Err(no_picture(dir, &e)),
+            (Err(e), _) => Err(msg(&e)),
+            (Ok(_), _) => {
+                // One good frame, bounded: a few tries, each at most 2 s.
+                let mut last = None;
+                let mut got = false;
+                for _ in 0..3 {
+                    match cam.next_frame(Duration::from_secs(2)) {
+                        Ok(_) => {
+                            got = true;
+                            break;
+                        }
+                        Err(e @ camera::CameraError::BadFrame { .. }) => last = Some(e),
+                        Err(e) => {
+                            last = Some(e);
+                            break;
+                        }
+                    }
+                }
+                match (got, last, folder) {
+                    (true, _, _) => Ok(name),
+                    (false, Some(e), Some(dir)) => Err(no_picture(dir, &e)),
+                    (false, Some(e), None) => Err(msg(&e)),
+                    (false, None, _) => Err(Message::error(
+                        "Camera không gửi hình: kiểm tra camera",
+                        "The camera sends no picture: check the camera",
+                    )),
+                }
+            }
+        };
+        cam.stop();
+        r
     }
 
     fn started_camera(&self, spec: &str) -> Result<Box<dyn camera::Camera>, Message> {

@@ -279,6 +279,8 @@ pub struct Snapshot {
     pub preview: Option<Preview>,
     pub finger: Option<FingerPrompt>,
     pub devices: Vec<DeviceState>,
+    /// Device checks completed so far (the list above is from the last one).
+    pub devices_checked: u64,
     pub resumable: Vec<Resumable>,
     /// Set once the engine has stopped.
     pub stopped: bool,
@@ -479,6 +481,7 @@ impl Engine {
             preview: None,
             finger: None,
             devices: Vec::new(),
+            devices_checked: 0,
             resumable: Vec::new(),
             stopped: false,
             handled: 0,
@@ -607,6 +610,7 @@ impl Engine {
             .await
             .unwrap_or_default();
         self.snapshot.devices = states;
+        self.snapshot.devices_checked += 1;
     }
 
     /// Writes the enrollment to the vault. A failure here is shown and the state is kept

@@ -437,3 +437,73 @@ async fn a_biometric_retaken_after_signing_needs_a_new_sheet_and_signature() {
         "{actions:?}"
     );
 }
+
+/// The device panel's camera is probed for real: a virtual camera's folder missing, empty
+/// or without a readable picture is shown failing, with what to do; once it holds a
+/// picture, Refresh shows it working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_camera_shows_failing_until_its_folder_holds_a_readable_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames = dir.path().join("frames");
+    let path = dir.path().join("station.toml");
+    std::fs::write(
+        &path,
+        "station_id = \"D01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
+         camera = \"virtual:frames\"\nprinter = \"none\"\nkeys = \"keys\"\noutput_dir = \"out\"\n",
+    )
+    .unwrap();
+    let config = StationConfig::load(&path).unwrap();
+    let devices = Devices::real(&config);
+    let h = start(dir.path(), config, devices);
+    let camera = |s: &Snapshot| {
+        s.devices
+            .iter()
+            .find(|d| d.name.en == "Camera")
+            .cloned()
+            .expect("the camera is listed")
+    };
+    let s = h
+        .wait_for(T, |s| s.devices_checked > 0)
+        .await
+        .expect("the device states");
+    let c = camera(&s);
+    assert!(!c.ok, "no folder: {:?}", c.detail);
+    assert!(c.detail.error);
+    assert!(
+        c.detail.en.contains("folder") && c.detail.en.contains("does not exist"),
+        "{}",
+        c.detail
+    );
+    assert!(c.detail.vi.contains("Không có thư mục"), "{}", c.detail);
+
+    let refresh = || async {
+        let checked = h.snapshot().devices_checked;
+        h.send(Intent::Refresh);
+        let s = h.wait_for(T, |s| s.devices_checked > checked).await;
+        camera(&s.expect("the devices checked again"))
+    };
+    std::fs::create_dir(&frames).unwrap();
+    let c = refresh().await;
+    assert!(!c.ok, "an empty folder: {:?}", c.detail);
+    assert!(c.detail.en.contains("no readable picture"), "{}", c.detail);
+
+    std::fs::write(frames.join("00.jpg"), b"not a picture").unwrap();
+    let c = refresh().await;
+    assert!(!c.ok, "a damaged picture: {:?}", c.detail);
+    assert!(c.detail.en.contains("no readable picture"), "{}", c.detail);
+    assert!(
+        c.detail.vi.contains("không có ảnh đọc được"),
+        "{}",
+        c.detail
+    );
+
+    std::fs::remove_file(frames.join("00.jpg")).unwrap();
+    std::fs::copy(
+        repo().join("tests/data/frames/01-clean.jpg"),
+        frames.join("01.jpg"),
+    )
+    .unwrap();
+    let c = refresh().await;
+    assert!(c.ok, "{:?}", c.detail);
+    h.send(Intent::Shutdown);
+}
