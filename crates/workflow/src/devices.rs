@@ -64,6 +64,14 @@ impl Device {
             Device::Card => "card reader",
         }
     }
+
+    /// The device panel's line for a device that device work holds (it is not probed).
+    fn in_use(self) -> Message {
+        Message::info(
+            "Đang làm việc cho bước hiện tại",
+            "Working for the current step",
+        )
+    }
 }
 
 /// The devices behind the traits.
@@ -165,61 +173,98 @@ impl Devices {
 
     /// Each device's state and what to do when it is missing or failing.
     pub fn states(&self, config: &StationConfig, keys: bool) -> Vec<DeviceState> {
+        self.states_except(config, keys, &[])
+    }
+
+    /// As [`Devices::states`], without touching the devices in `in_use` (device work holds
+    /// them: probing the camera or the sensor then would take it from the capture); those
+    /// are listed as working.
+    pub fn states_except(
+        &self,
+        config: &StationConfig,
+        keys: bool,
+        in_use: &[Device],
+    ) -> Vec<DeviceState> {
+        let working = |name: Message, d: Device| DeviceState {
+            name,
+            ok: true,
+            detail: d.in_use(),
+        };
         let mut out = Vec::new();
-        let reader = match cardreader::list_readers() {
-            Ok(names) if names.iter().any(|n| n.contains(&config.reader)) => DeviceState {
-                name: Message::info("Đầu đọc thẻ", "Card reader"),
-                ok: true,
-                detail: Message::info(config.reader.clone(), config.reader.clone()),
-            },
-            Ok(names) => DeviceState {
-                name: Message::info("Đầu đọc thẻ", "Card reader"),
-                ok: false,
-                detail: Message::error(
-                    format!("Không thấy {}; cắm đầu đọc (có: {names:?})", config.reader),
-                    format!(
-                        "{} not found; plug the reader in (seen: {names:?})",
-                        config.reader
+        let reader_name = Message::info("Đầu đọc thẻ", "Card reader");
+        let reader = if in_use.contains(&Device::Card) {
+            working(reader_name, Device::Card)
+        } else {
+            match cardreader::list_readers() {
+                Ok(names) if names.iter().any(|n| n.contains(&config.reader)) => DeviceState {
+                    name: reader_name,
+                    ok: true,
+                    detail: Message::info(config.reader.clone(), config.reader.clone()),
+                },
+                Ok(names) => DeviceState {
+                    name: reader_name,
+                    ok: false,
+                    detail: Message::error(
+                        format!("Không thấy {}; cắm đầu đọc (có: {names:?})", config.reader),
+                        format!(
+                            "{} not found; plug the reader in (seen: {names:?})",
+                            config.reader
+                        ),
                     ),
-                ),
-            },
-            Err(e) => DeviceState {
-                name: Message::info("Đầu đọc thẻ", "Card reader"),
-                ok: false,
-                detail: msg(&e),
-            },
+                },
+                Err(e) => DeviceState {
+                    name: reader_name,
+                    ok: false,
+                    detail: msg(&e),
+                },
+            }
         };
         out.push(reader);
-        out.push(self.camera_state(&config.camera));
-        let sensor = match fingerprint::libfprint::service().sensors(Duration::from_secs(3)) {
-            Ok(list) if !list.is_empty() => DeviceState {
-                name: Message::info("Cảm biến vân tay", "Fingerprint sensor"),
-                ok: true,
-                detail: Message::info(list[0].name.clone(), list[0].name.clone()),
-            },
-            Ok(_) => DeviceState {
-                name: Message::info("Cảm biến vân tay", "Fingerprint sensor"),
-                ok: false,
-                detail: Message::error(
-                    "Không thấy cảm biến; cắm cảm biến vân tay",
-                    "No sensor found; plug the fingerprint sensor in",
-                ),
-            },
-            Err(e) => DeviceState {
-                name: Message::info("Cảm biến vân tay", "Fingerprint sensor"),
-                ok: false,
-                detail: msg(&e),
-            },
+        out.push(if in_use.contains(&Device::Camera) {
+            working(Message::info("Camera", "Camera"), Device::Camera)
+        } else {
+            self.camera_state(&config.camera)
+        });
+        let sensor_name = Message::info("Cảm biến vân tay", "Fingerprint sensor");
+        let sensor = if in_use.contains(&Device::Sensor) {
+            working(sensor_name, Device::Sensor)
+        } else {
+            match fingerprint::libfprint::service().sensors(Duration::from_secs(3)) {
+                Ok(list) if !list.is_empty() => DeviceState {
+                    name: sensor_name,
+                    ok: true,
+                    detail: Message::info(list[0].name.clone(), list[0].name.clone()),
+                },
+                Ok(_) => DeviceState {
+                    name: sensor_name,
+                    ok: false,
+                    detail: Message::error(
+                        "Không thấy cảm biến; cắm cảm biến vân tay",
+                        "No sensor found; plug the fingerprint sensor in",
+                    ),
+                },
+                Err(e) => DeviceState {
+                    name: sensor_name,
+                    ok: false,
+                    detail: msg(&e),
+                },
+            }
         };
         out.push(sensor);
+        let printer_name = Message::info("Máy in", "Printer");
+        // Asking CUPS about the queue does not disturb a job on it.
         let printer = match self.printer.status() {
             Ok(s) if s.state != sheet::PrinterState::Stopped => DeviceState {
-                name: Message::info("Máy in", "Printer"),
+                name: printer_name,
                 ok: true,
-                detail: Message::info(config.printer.clone(), config.printer.clone()),
+                detail: if in_use.contains(&Device::Printer) {
+                    Device::Printer.in_use()
+                } else {
+                    Message::info(config.printer.clone(), config.printer.clone())
+                },
             },
             Ok(_) => DeviceState {
-                name: Message::info("Máy in", "Printer"),
+                name: printer_name,
                 ok: false,
                 detail: Message::error(
                     format!("Máy in {} đang dừng; bật lại máy in", config.printer),
@@ -227,7 +272,7 @@ impl Devices {
                 ),
             },
             Err(e) => DeviceState {
-                name: Message::info("Máy in", "Printer"),
+                name: printer_name,
                 ok: false,
                 detail: Message::error(e.message_vi(), e.message_en()),
             },

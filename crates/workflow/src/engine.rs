@@ -384,6 +384,8 @@ enum Done {
     Progress(f32),
     /// The device call panicked or its task was lost.
     Failed(Message),
+    /// A device check's states (`None`: the check itself failed). Not a job: stamped 0.
+    Devices(Option<Vec<DeviceState>>),
 }
 
 /// The device work under way (or left running by an abort): its number, the device it
@@ -446,6 +448,9 @@ pub struct Engine {
     /// finished): their device stays theirs until their (dropped) result comes.
     detached: Vec<Job>,
     jobs_started: u64,
+    /// A device check is under way; another was asked for meanwhile.
+    refreshing: bool,
+    refresh_again: bool,
     finger_work: HashMap<u8, FingerWork>,
     minutiae: HashMap<u8, Vec<fingerprint::minutiae::Minutia>>,
     fingers: Vec<u8>,
@@ -509,6 +514,8 @@ impl Engine {
             job: None,
             detached: Vec::new(),
             jobs_started: 0,
+            refreshing: false,
+            refresh_again: false,
             finger_work: HashMap::new(),
             minutiae: HashMap::new(),
             fingers,
@@ -516,7 +523,7 @@ impl Engine {
             card_started: None,
         };
         tokio::spawn(async move {
-            engine.refresh_devices().await;
+            engine.refresh_devices();
             engine.publish();
             // The idle rule runs on a timer too, so a station left alone locks on time.
             let mut idle_check = tokio::time::interval(Duration::from_secs(5));
@@ -602,15 +609,51 @@ impl Engine {
         self.snapshot.message = Some(m);
     }
 
-    async fn refresh_devices(&mut self) {
+    /// Checks the devices on the blocking pool (libfprint's sensor probe alone takes up to
+    /// 3 s); the states come back as a result, so Stop and Abort are answered meanwhile. A
+    /// device that device work holds is not probed. One check at a time: asked again
+    /// meanwhile, another follows.
+    fn refresh_devices(&mut self) {
+        if self.refreshing {
+            self.refresh_again = true;
+            return;
+        }
+        self.refreshing = true;
+        let in_use: Vec<Device> = self
+            .job
+            .iter()
+            .chain(&self.detached)
+            .map(|j| j.device)
+            .collect();
         let devices = self.devices.clone();
         let config = self.config.clone();
         let keys = self.keys.is_some();
-        let states = tokio::task::spawn_blocking(move || devices.states(&config, keys))
-            .await
-            .unwrap_or_default();
-        self.snapshot.devices = states;
-        self.snapshot.devices_checked += 1;
+        let emit = Emit {
+            job: 0,
+            tx: self.done_tx.clone(),
+        };
+        let check =
+            tokio::task::spawn_blocking(move || devices.states_except(&config, keys, &in_use));
+        tokio::spawn(async move {
+            emit.send(Done::Devices(check.await.ok()));
+        });
+    }
+
+    fn on_devices(&mut self, states: Option<Vec<DeviceState>>) {
+        self.refreshing = false;
+        match states {
+            Some(states) => {
+                self.snapshot.devices = states;
+                self.snapshot.devices_checked += 1;
+            }
+            None => self.say(Message::error(
+                "Không kiểm tra được thiết bị; bấm Kiểm tra lại thiết bị",
+                "The devices could not be checked; press Check devices again",
+            )),
+        }
+        if std::mem::take(&mut self.refresh_again) {
+            self.refresh_devices();
+        }
     }
 
     /// Writes the enrollment to the vault. A failure here is shown and the state is kept
@@ -707,7 +750,8 @@ impl Engine {
             Intent::Login { name, password } => self.login(&name, &password),
             Intent::Unlock { password } => {
                 if let Some(v) = self.vault.as_mut() {
-                    match v.resume(&password) {
+                    // Argon2id: off the async threads.
+                    match tokio::task::block_in_place(|| v.resume(&password)) {
                         Ok(()) => self.say(Message::info("Đã mở khóa", "Unlocked")),
                         Err(e) => self.say(Message::from_display(&e)),
                     }
@@ -723,7 +767,7 @@ impl Engine {
                 self.snapshot.resumable.clear();
             }
             Intent::Refresh => {
-                self.refresh_devices().await;
+                self.refresh_devices();
                 self.load_resumable();
             }
             Intent::Cancel => {
@@ -780,13 +824,17 @@ impl Engine {
             ));
             return;
         }
-        match Vault::create(
-            &self.vault_path,
-            supervisor,
-            password,
-            SystemClock,
-            self.policy,
-        ) {
+        // Argon2id (hash and key wrap): off the async threads.
+        let created = tokio::task::block_in_place(|| {
+            Vault::create(
+                &self.vault_path,
+                supervisor,
+                password,
+                SystemClock,
+                self.policy,
+            )
+        });
+        match created {
             Ok(v) => {
                 self.vault = Some(v);
                 self.officer = Some(supervisor.to_string());
@@ -1767,6 +1815,10 @@ impl Engine {
     }
 
     fn on_done(&mut self, Stamped { job, done }: Stamped) {
+        let done = match done {
+            Done::Devices(states) => return self.on_devices(states),
+            done => done,
+        };
         let final_result = !matches!(
             done,
             Done::Preview(_) | Done::Progress(_) | Done::FingerEvent(_)

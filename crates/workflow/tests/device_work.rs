@@ -126,29 +126,51 @@ async fn to_print_sign(h: &Handle) -> String {
 }
 
 /// A printer that finishes a job only when the test gives it a permit (as CUPS waits for a
-/// slow or stopped printer); its status answers at once.
+/// slow or stopped printer); its status answers at once, or with a status gate, also only
+/// on a permit (a CUPS server slow to answer).
 struct GatePrinter {
     permits: Mutex<mpsc::Receiver<()>>,
     started: AtomicUsize,
     finished: AtomicUsize,
     jobs: AtomicI32,
+    status_permits: Option<Mutex<mpsc::Receiver<()>>>,
+    status_asked: AtomicUsize,
+    status_answered: AtomicUsize,
 }
 
 impl GatePrinter {
     fn new() -> (Arc<GatePrinter>, mpsc::Sender<()>) {
+        let (p, tx, _) = GatePrinter::build(false);
+        (p, tx)
+    }
+
+    fn with_status_gate() -> (Arc<GatePrinter>, mpsc::Sender<()>, mpsc::Sender<()>) {
+        GatePrinter::build(true)
+    }
+
+    fn build(gate_status: bool) -> (Arc<GatePrinter>, mpsc::Sender<()>, mpsc::Sender<()>) {
         let (tx, rx) = mpsc::channel();
+        let (status_tx, status_rx) = mpsc::channel();
         let p = Arc::new(GatePrinter {
             permits: Mutex::new(rx),
             started: AtomicUsize::new(0),
             finished: AtomicUsize::new(0),
             jobs: AtomicI32::new(0),
+            status_permits: gate_status.then(|| Mutex::new(status_rx)),
+            status_asked: AtomicUsize::new(0),
+            status_answered: AtomicUsize::new(0),
         });
-        (p, tx)
+        (p, tx, status_tx)
     }
 }
 
 impl sheet::Printer for GatePrinter {
     fn status(&self) -> Result<sheet::PrinterStatus, sheet::PrintError> {
+        self.status_asked.fetch_add(1, Ordering::SeqCst);
+        if let Some(gate) = &self.status_permits {
+            let _ = gate.lock().unwrap().recv_timeout(Duration::from_secs(120));
+        }
+        self.status_answered.fetch_add(1, Ordering::SeqCst);
         Ok(sheet::PrinterStatus {
             state: sheet::PrinterState::Idle,
             accepting_jobs: true,
@@ -505,5 +527,97 @@ async fn the_camera_shows_failing_until_its_folder_holds_a_readable_picture() {
     .unwrap();
     let c = refresh().await;
     assert!(c.ok, "{:?}", c.detail);
+    h.send(Intent::Shutdown);
+}
+
+/// Checking the devices runs beside the engine: while a slow printer status holds the
+/// check, the officer logs in, starts work, and Abort is answered at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_answers_while_the_devices_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = station(dir.path(), "");
+    let mut devices = Devices::real(&config);
+    looping_camera(&mut devices);
+    let (printer, _permits, status) = GatePrinter::with_status_gate();
+    devices.printer = printer.clone();
+    let h = start(dir.path(), config, devices);
+    // The check at start-up waits on the printer.
+    until("the printer asked", || {
+        printer.status_asked.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    first_run(&h).await;
+    at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
+    let n = h.send(Intent::ScanCheckInQr);
+    h.wait_for(T, |s| s.handled >= n && s.busy.is_some())
+        .await
+        .expect("scanning");
+    // Asked again meanwhile: one check at a time.
+    let n = h.send(Intent::Refresh);
+    h.wait_for(T, |s| s.handled >= n).await.unwrap();
+    let s = at(
+        h.run(
+            Intent::Abort {
+                reason: "Công dân bỏ về".into(),
+            },
+            T,
+        )
+        .await,
+        Step::Aborted,
+    );
+    assert!(s.busy.is_none());
+    assert_eq!(s.devices_checked, 0, "the check is still under way");
+    assert_eq!(printer.status_answered.load(Ordering::SeqCst), 0);
+    assert_eq!(printer.status_asked.load(Ordering::SeqCst), 1);
+    // Let the printer answer: the first check ends, the second follows.
+    status.send(()).unwrap();
+    status.send(()).unwrap();
+    let s = h
+        .wait_for(T, |s| s.devices_checked == 2)
+        .await
+        .expect("both checks done");
+    assert_eq!(printer.status_asked.load(Ordering::SeqCst), 2);
+    assert_eq!(s.devices.len(), 5);
+    h.send(Intent::Shutdown);
+}
+
+/// A device check during a capture leaves the camera to the capture: it is not opened, and
+/// the panel says it is working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_check_during_a_scan_leaves_the_camera_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = station(dir.path(), "");
+    let mut devices = Devices::real(&config);
+    let opened = Arc::new(AtomicUsize::new(0));
+    let o = opened.clone();
+    devices.open_camera = Box::new(move |spec| {
+        o.fetch_add(1, Ordering::SeqCst);
+        let dir = spec.strip_prefix("virtual:").unwrap_or(spec).to_string();
+        Ok(
+            Box::new(camera::VirtualCamera::from_dir(dir, 10.0).looping(true))
+                as Box<dyn camera::Camera>,
+        )
+    });
+    let (printer, _permits) = GatePrinter::new();
+    devices.printer = printer;
+    let h = start(dir.path(), config, devices);
+    let s = h.wait_for(T, |s| s.devices_checked == 1).await.unwrap();
+    assert!(s.devices[1].ok, "{:?}", s.devices[1].detail);
+    assert_eq!(opened.load(Ordering::SeqCst), 1, "the start-up probe");
+    first_run(&h).await;
+    at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
+    let n = h.send(Intent::ScanCheckInQr);
+    h.wait_for(T, |s| s.handled >= n && s.busy.is_some())
+        .await
+        .expect("scanning");
+    h.send(Intent::Refresh);
+    let s = h.wait_for(T, |s| s.devices_checked == 2).await.unwrap();
+    assert!(s.busy.is_some(), "still scanning");
+    let cam = &s.devices[1];
+    assert_eq!(cam.name.en, "Camera");
+    assert!(cam.ok);
+    assert_eq!(cam.detail.en, "Working for the current step");
+    assert_eq!(opened.load(Ordering::SeqCst), 2, "the scan's own, no probe");
+    h.run(Intent::Cancel, T).await.unwrap();
     h.send(Intent::Shutdown);
 }
