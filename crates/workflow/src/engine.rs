@@ -456,6 +456,8 @@ pub struct Engine {
     fingers: Vec<u8>,
     portrait_manual: Option<String>,
     card_started: Option<Instant>,
+    /// A card written and verified whose record the vault refused (application number).
+    unsaved_card: Option<(String, CardWritten)>,
 }
 
 impl Engine {
@@ -521,6 +523,7 @@ impl Engine {
             fingers,
             portrait_manual: None,
             card_started: None,
+            unsaved_card: None,
         };
         tokio::spawn(async move {
             engine.refresh_devices();
@@ -656,10 +659,18 @@ impl Engine {
         }
     }
 
-    /// Writes the enrollment to the vault. A failure here is shown and the state is kept
-    /// in memory, so the officer can retry once the vault is usable again.
-    fn persist(&mut self, action: &str) -> bool {
-        let (Some(v), Some(e)) = (self.vault.as_mut(), self.enrollment.as_mut()) else {
+    /// The open enrollment, to change: the change goes to [`Engine::commit`].
+    fn draft(&self) -> Enrollment {
+        self.enrollment.clone().expect("open")
+    }
+
+    /// Writes `e` to the vault, and only once it is committed makes it the enrollment in
+    /// memory (which the snapshot shows): what the officer sees done is on disk. When the
+    /// write fails, the enrollment stays as it was and the officer sees why (and can do it
+    /// again once the vault is usable).
+    fn commit(&mut self, mut e: Enrollment, action: &str) -> bool {
+        let Some(v) = self.vault.as_mut() else {
+            self.say(Message::error("Hãy đăng nhập trước", "Log in first"));
             return false;
         };
         if let Some(o) = &self.officer {
@@ -671,7 +682,7 @@ impl Engine {
             Step::WriteCard | Step::PrintSign if e.signed => RecordStatus::Enrolled,
             _ => RecordStatus::InProgress,
         };
-        let payload = match serde_json::to_vec(e) {
+        let payload = match serde_json::to_vec(&e) {
             Ok(p) => zeroize::Zeroizing::new(p),
             Err(err) => {
                 let m = Message::error(
@@ -683,17 +694,23 @@ impl Engine {
             }
         };
         let id = e.id.clone();
-        let r = tokio::task::block_in_place(|| {
-            v.put_record(&id, status, &payload)
-                .and_then(|()| v.audit(action, Some(&id)))
-        });
-        match r {
-            Ok(()) => true,
-            Err(err) => {
-                self.say(Message::from_display(&err));
-                false
-            }
+        // The record and its own audit entry are one transaction.
+        if let Err(err) = tokio::task::block_in_place(|| v.put_record(&id, status, &payload)) {
+            let m = Message::from_display(&err);
+            self.say(Message::error(
+                format!("Chưa lưu được, chưa thay đổi gì: {}", m.vi),
+                format!("Not saved, nothing changed: {}", m.en),
+            ));
+            return false;
         }
+        // Committed: from here the vault holds it, so memory does too, even if the
+        // step's own audit entry fails to be written.
+        let audited = tokio::task::block_in_place(|| v.audit(action, Some(&id)));
+        self.enrollment = Some(e);
+        if let Err(err) = audited {
+            self.say(Message::from_display(&err));
+        }
+        true
     }
 
     fn require_login(&mut self) -> bool {
@@ -913,9 +930,8 @@ impl Engine {
             &officer,
             now_ms(),
         );
-        self.enrollment = Some(e);
-        self.reset_step_state();
-        if self.persist("enroll.start") {
+        if self.commit(e, "enroll.start") {
+            self.reset_step_state();
             self.say(Message::info(
                 format!("Số thứ tự {next}"),
                 format!("Queue number {next}"),
@@ -928,7 +944,9 @@ impl Engine {
         match v.get_record(id) {
             Ok((_, pt)) => match serde_json::from_slice::<Enrollment>(&pt) {
                 Ok(e) if !e.is_finished() => {
-                    self.enrollment = Some(e);
+                    // As read from the vault, it is committed already; the resume itself
+                    // (this officer, the audit entry) is committed next.
+                    self.enrollment = Some(e.clone());
                     self.reset_step_state();
                     if let Some(e) = &self.enrollment {
                         // Minutiae of the fingers already taken, for the duplicate check.
@@ -942,8 +960,9 @@ impl Engine {
                             }
                         }
                     }
-                    self.persist("enroll.resume");
-                    self.say(Message::info("Tiếp tục hồ sơ", "Enrollment resumed"));
+                    if self.commit(e, "enroll.resume") {
+                        self.say(Message::info("Tiếp tục hồ sơ", "Enrollment resumed"));
+                    }
                 }
                 Ok(_) => self.say(Message::error(
                     "Hồ sơ đã kết thúc",
@@ -1096,7 +1115,7 @@ impl Engine {
             Intent::CheckInPaper { note } if step == Step::CheckIn => self.paper(note),
             Intent::SubmitRecord(r) if step == Step::Data => self.submit_record(*r),
             Intent::SaveDraft(fields) if step == Step::Data => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 // Bounded: 20 fields of at most a few hundred characters each.
                 let fields: std::collections::BTreeMap<String, String> = fields
                     .into_iter()
@@ -1105,7 +1124,7 @@ impl Engine {
                     .collect();
                 if e.draft.as_ref() != Some(&fields) {
                     e.draft = Some(fields);
-                    self.persist("enroll.draft");
+                    self.commit(e, "enroll.draft");
                 }
             }
             Intent::CapturePortrait if step == Step::Portrait => self.capture_portrait(None),
@@ -1127,7 +1146,7 @@ impl Engine {
             Intent::RetakeFinger(code) if step == Step::Fingerprints => self.retake_finger(code),
             Intent::Print if step == Step::PrintSign => self.print(),
             Intent::ConfirmSigned if step == Step::PrintSign => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 if e.printed.is_none() {
                     self.say(Message::error(
                         "In phiếu trước khi ký",
@@ -1135,7 +1154,7 @@ impl Engine {
                     ));
                 } else {
                     e.signed = true;
-                    if self.persist("enroll.signed") {
+                    if self.commit(e, "enroll.signed") {
                         self.say(Message::info(
                             "Đã xác nhận công dân ký phiếu",
                             "The applicant's signature is confirmed",
@@ -1144,45 +1163,46 @@ impl Engine {
                 }
             }
             Intent::Correction if step == Step::PrintSign => {
-                let e = self.enrollment.as_mut().expect("open");
-                let now = now_ms();
-                if let Err(m) = e.correction(now) {
+                let mut e = self.draft();
+                if let Err(m) = e.correction(now_ms()) {
                     self.say(Message::error(m.vi, m.en));
                 } else {
-                    self.persist("enroll.correction");
+                    self.commit(e, "enroll.correction");
                 }
             }
             Intent::WriteCard if step == Step::WriteCard => self.write_card(),
             Intent::PrintReceipt if step == Step::Done => self.print_receipt(),
             Intent::Next => {
-                let fingers = self.fingers.clone();
-                let e = self.enrollment.as_mut().expect("open");
-                match e.advance(&fingers, now_ms()) {
+                let mut e = self.draft();
+                match e.advance(&self.fingers, now_ms()) {
                     Ok(s) => {
-                        self.snapshot.message = None;
-                        self.snapshot.preview = None;
-                        let action = format!("enroll.step.{}", s.slug());
-                        self.persist(&action);
+                        if self.commit(e, &format!("enroll.step.{}", s.slug())) {
+                            self.snapshot.message = None;
+                            self.snapshot.preview = None;
+                        }
                     }
                     Err(m) => self.say(Message::error(m.vi, m.en)),
                 }
             }
             Intent::Back => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 match e.back(now_ms()) {
                     Ok(s) => {
-                        self.snapshot.message = None;
-                        let action = format!("enroll.back.{}", s.slug());
-                        self.persist(&action);
+                        if self.commit(e, &format!("enroll.back.{}", s.slug())) {
+                            self.snapshot.message = None;
+                        }
                     }
                     Err(m) => self.say(Message::error(m.vi, m.en)),
                 }
             }
             Intent::Abort { reason } => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 match e.abort(&reason, now_ms()) {
                     Ok(()) => {
                         let id = e.id.clone();
+                        if !self.commit(e, "enroll.abort") {
+                            return;
+                        }
                         // The enrollment's device work is stopped and detached: whatever it
                         // still answers belongs to no enrollment. A device that cannot stop
                         // at once (a print CUPS is finishing) stays held until it answers.
@@ -1197,7 +1217,6 @@ impl Engine {
                             }
                             self.snapshot.preview = None;
                         }
-                        self.persist("enroll.abort");
                         self.say(Message::info("Đã hủy hồ sơ", "Enrollment aborted"));
                     }
                     Err(m) => self.say(Message::error(m.vi, m.en)),
@@ -1428,7 +1447,7 @@ impl Engine {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let e = self.enrollment.as_mut().expect("open");
+        let mut e = self.draft();
         let draft = e.draft.get_or_insert_with(Default::default);
         for (k, v) in [
             ("id_number", q.id_number.clone()),
@@ -1442,7 +1461,7 @@ impl Engine {
                 draft.insert(k.to_string(), v);
             }
         }
-        if self.persist("enroll.prefill") {
+        if self.commit(e, "enroll.prefill") {
             self.say(Message::info(
                 "Đã điền sẵn từ thẻ cũ; kiểm tra và nhập các mục còn lại",
                 "Prefilled from the former card; check it and enter the rest",
@@ -1459,16 +1478,17 @@ impl Engine {
             ));
             return;
         }
-        let e = self.enrollment.as_mut().expect("open");
+        let mut e = self.draft();
         e.checkin = Some(CheckIn::Qr {
             code,
             at: now_ms() / 1000,
         });
-        self.persist("enroll.checkin.qr");
-        self.say(Message::info(
-            "Đã ghi nhận mã QR khai báo y tế",
-            "Health-declaration QR code recorded",
-        ));
+        if self.commit(e, "enroll.checkin.qr") {
+            self.say(Message::info(
+                "Đã ghi nhận mã QR khai báo y tế",
+                "Health-declaration QR code recorded",
+            ));
+        }
     }
 
     fn scan_qr(&mut self) {
@@ -1520,13 +1540,14 @@ impl Engine {
         match citizen::validate(&record, &policy, today) {
             Ok(()) => {
                 self.snapshot.validation.clear();
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 if e.record.as_ref() != Some(&record) {
                     e.data_changed();
                 }
                 e.record = Some(record);
-                self.persist("enroll.data");
-                self.say(Message::info("Thông tin hợp lệ", "The data is valid"));
+                if self.commit(e, "enroll.data") {
+                    self.say(Message::info("Thông tin hợp lệ", "The data is valid"));
+                }
             }
             Err(errs) => {
                 self.snapshot.validation = errs
@@ -1624,8 +1645,7 @@ impl Engine {
         }
         if a.score >= threshold {
             let attempts = w.attempts;
-            self.minutiae.insert(code, a.minutiae);
-            let e = self.enrollment.as_mut().expect("open");
+            let mut e = self.draft();
             e.set_finger(
                 code,
                 FingerTaken::Captured {
@@ -1634,12 +1654,14 @@ impl Engine {
                     png,
                 },
             );
-            self.finger_work.remove(&code);
-            self.persist(&format!("enroll.finger.{}", pos.slug()));
-            self.say(Message::info(
-                format!("{}: chất lượng {}", pos.name_vi(), a.score),
-                format!("{}: quality {}", pos.name_en(), a.score),
-            ));
+            if self.commit(e, &format!("enroll.finger.{}", pos.slug())) {
+                self.minutiae.insert(code, a.minutiae);
+                self.finger_work.remove(&code);
+                self.say(Message::info(
+                    format!("{}: chất lượng {}", pos.name_vi(), a.score),
+                    format!("{}: quality {}", pos.name_en(), a.score),
+                ));
+            }
         } else {
             w.guidance = Some(if w.attempts >= max {
                 Message::error(
@@ -1693,11 +1715,10 @@ impl Engine {
             return;
         };
         let attempts = w.attempts;
-        if let Ok(img) = fingerprint::GreyImage::from_png(&png) {
-            self.minutiae
-                .insert(code, fingerprint::quality::assess(&img).minutiae);
-        }
-        let e = self.enrollment.as_mut().expect("open");
+        let minutiae = fingerprint::GreyImage::from_png(&png)
+            .ok()
+            .map(|img| fingerprint::quality::assess(&img).minutiae);
+        let mut e = self.draft();
         e.set_finger(
             code,
             FingerTaken::AcceptedLowQuality {
@@ -1706,8 +1727,12 @@ impl Engine {
                 png,
             },
         );
-        self.finger_work.remove(&code);
-        self.persist(&format!("enroll.finger.low_quality.{}", pos.slug()));
+        if self.commit(e, &format!("enroll.finger.low_quality.{}", pos.slug())) {
+            if let Some(m) = minutiae {
+                self.minutiae.insert(code, m);
+            }
+            self.finger_work.remove(&code);
+        }
     }
 
     fn finger_exception(&mut self, kind: String, reason: String) {
@@ -1722,7 +1747,7 @@ impl Engine {
             return;
         }
         let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
-        let e = self.enrollment.as_mut().expect("open");
+        let mut e = self.draft();
         e.set_finger(
             code,
             FingerTaken::Exception {
@@ -1730,19 +1755,20 @@ impl Engine {
                 reason: reason.chars().take(500).collect(),
             },
         );
-        self.finger_work.remove(&code);
-        self.persist(&format!("enroll.finger.exception.{}", pos.slug()));
+        if self.commit(e, &format!("enroll.finger.exception.{}", pos.slug())) {
+            self.finger_work.remove(&code);
+        }
     }
 
     fn retake_finger(&mut self, code: u8) {
         let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
-        let e = self.enrollment.as_mut().expect("open");
+        let mut e = self.draft();
         let had_sheet = e.printed.is_some();
         match e.retake_finger(code) {
             Ok(_) => {
-                self.minutiae.remove(&code);
-                self.finger_work.remove(&code);
-                if self.persist(&format!("enroll.finger.retake.{}", pos.slug())) {
+                if self.commit(e, &format!("enroll.finger.retake.{}", pos.slug())) {
+                    self.minutiae.remove(&code);
+                    self.finger_work.remove(&code);
                     let (vi, en) = if had_sheet {
                         (
                             "; phiếu đã in phải in lại và ký lại",
@@ -1788,6 +1814,13 @@ impl Engine {
     }
 
     fn write_card(&mut self) {
+        let open = self.enrollment.as_ref().map(|e| e.id.as_str());
+        if let Some((id, c)) = self.unsaved_card.clone() {
+            if Some(id.as_str()) == open {
+                return self.card_written(c);
+            }
+            self.unsaved_card = None;
+        }
         let Some(keys) = self.keys.clone() else {
             self.say(Message::error(
                 "Trạm chưa có khóa ký (idstation keys init / ds-key.p8)",
@@ -1811,6 +1844,36 @@ impl Engine {
             },
         ) {
             self.card_started = Some(Instant::now());
+        }
+    }
+
+    /// The card is written, locked and verified: the enrollment is done. The chip cannot be
+    /// written again, so when the vault refuses the record the card is kept here and Write
+    /// card saves it instead of writing.
+    fn card_written(&mut self, c: CardWritten) {
+        let mut e = self.draft();
+        let doc = c.document_number.clone();
+        e.card = Some(c.clone());
+        let _ = e.advance(&[], now_ms());
+        if self.commit(e.clone(), "enroll.card.issued") {
+            self.unsaved_card = None;
+            self.say(Message::info(
+                format!("THẺ ĐÃ CẤP VÀ KIỂM TRA HỢP LỆ ({doc})"),
+                format!("CARD ISSUED AND VERIFIED ({doc})"),
+            ));
+        } else {
+            let why = self.snapshot.message.clone();
+            self.unsaved_card = Some((e.id.clone(), c));
+            self.say(Message::error(
+                format!(
+                    "Thẻ đã ghi và kiểm tra nhưng hồ sơ chưa lưu được ({}); bấm Ghi thẻ để lưu lại (thẻ không bị ghi lần nữa)",
+                    why.as_ref().map_or("", |m| m.vi.as_str())
+                ),
+                format!(
+                    "The card is written and verified but the record is not saved ({}); press Write card to save it (the card is not written again)",
+                    why.as_ref().map_or("", |m| m.en.as_str())
+                ),
+            ));
         }
     }
 
@@ -1903,62 +1966,55 @@ impl Engine {
             Done::Qr(Ok(code)) if open => self.checked_in_qr(code),
             Done::Prefill(Ok(text)) if open => self.prefill(&text),
             Done::Paper(Ok(jpeg), note) if open => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 e.checkin = Some(CheckIn::Paper {
                     note: note.chars().take(2000).collect(),
                     photo_jpeg: jpeg,
                     at: now_ms() / 1000,
                 });
-                self.persist("enroll.checkin.paper");
-                self.say(Message::info(
-                    "Đã ghi nhận tờ khai giấy và ảnh chụp",
-                    "Paper declaration and its photo recorded",
-                ));
+                if self.commit(e, "enroll.checkin.paper") {
+                    self.say(Message::info(
+                        "Đã ghi nhận tờ khai giấy và ảnh chụp",
+                        "Paper declaration and its photo recorded",
+                    ));
+                }
             }
             Done::Portrait(Ok(p)) if open => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 let manual = p.manual_reason.is_some();
                 // A portrait retaken after the sheet was printed voids the sheet.
                 e.set_portrait(p);
-                self.persist(if manual {
+                let action = if manual {
                     "enroll.portrait.manual"
                 } else {
                     "enroll.portrait.auto"
-                });
-                self.say(Message::info("Đã chụp ảnh chân dung", "Portrait taken"));
+                };
+                if self.commit(e, action) {
+                    self.say(Message::info("Đã chụp ảnh chân dung", "Portrait taken"));
+                }
             }
             Done::Finger(code, Ok(img)) if open => self.on_finger(code, img),
             Done::Printed(Ok(p)) if open => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 e.printed = Some(p);
                 e.signed = false;
-                self.persist("enroll.printed");
-                self.say(Message::info(
-                    "Đã in; mời công dân kiểm tra và ký",
-                    "Printed; the applicant checks and signs it",
-                ));
-            }
-            Done::Card(Ok(c)) if open => {
-                let e = self.enrollment.as_mut().expect("open");
-                let doc = c.document_number.clone();
-                e.card = Some(c);
-                let now = now_ms();
-                let _ = e.advance(&[], now);
-                self.persist("enroll.card.issued");
-                self.say(Message::info(
-                    format!("THẺ ĐÃ CẤP VÀ KIỂM TRA HỢP LỆ ({doc})"),
-                    format!("CARD ISSUED AND VERIFIED ({doc})"),
-                ));
-            }
-            Done::Receipt(Ok(p)) if issued => {
-                if let Some(e) = self.enrollment.as_mut() {
-                    e.receipt = Some(p);
+                if self.commit(e, "enroll.printed") {
+                    self.say(Message::info(
+                        "Đã in; mời công dân kiểm tra và ký",
+                        "Printed; the applicant checks and signs it",
+                    ));
                 }
-                self.persist("enroll.receipt");
-                self.say(Message::info(
-                    "Đã in giấy hẹn trả thẻ",
-                    "Receipt slip printed",
-                ));
+            }
+            Done::Card(Ok(c)) if open => self.card_written(c),
+            Done::Receipt(Ok(p)) if issued => {
+                let mut e = self.draft();
+                e.receipt = Some(p);
+                if self.commit(e, "enroll.receipt") {
+                    self.say(Message::info(
+                        "Đã in giấy hẹn trả thẻ",
+                        "Receipt slip printed",
+                    ));
+                }
             }
             Done::Receipt(Err(m))
             | Done::Prefill(Err(m))

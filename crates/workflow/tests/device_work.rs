@@ -621,3 +621,87 @@ async fn a_device_check_during_a_scan_leaves_the_camera_to_it() {
     h.run(Intent::Cancel, T).await.unwrap();
     h.send(Intent::Shutdown);
 }
+
+/// Another connection holding the vault's write lock (as a stuck backup or a second
+/// program would): every write of the engine fails after SQLite's busy timeout.
+struct WriteLock(rusqlite::Connection);
+
+impl WriteLock {
+    fn take(dir: &Path) -> WriteLock {
+        let c = rusqlite::Connection::open(dir.join("vault.db")).unwrap();
+        c.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        WriteLock(c)
+    }
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
+    }
+}
+
+/// What is shown is what is committed: when the vault refuses a write, the enrollment in
+/// memory (and on screen) stays as it was, the officer sees why, and the same action
+/// succeeds once the vault takes writes again; a restart finds exactly that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_the_vault_refuses_is_not_shown_as_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = station(dir.path(), "");
+    let h = start(dir.path(), config.clone(), Devices::real(&config));
+    first_run(&h).await;
+    let s = at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
+    let id = s.enrollment.as_ref().unwrap().id.clone();
+    let refused = |s: &Snapshot| {
+        let m = s.message.clone().expect("a message");
+        assert!(m.error, "{m}");
+        assert!(m.vi.starts_with("Chưa lưu được, chưa thay đổi gì"), "{m}");
+        assert!(m.en.starts_with("Not saved, nothing changed"), "{m}");
+    };
+    let lock = WriteLock::take(dir.path());
+    let s = at(
+        h.run(Intent::CheckInQr("KBYT|ok".into()), T).await,
+        Step::CheckIn,
+    );
+    refused(&s);
+    assert!(s.enrollment.as_ref().unwrap().checkin.is_none());
+    drop(lock);
+    let s = h.run(Intent::CheckInQr("KBYT|ok".into()), T).await.unwrap();
+    assert!(s.enrollment.as_ref().unwrap().checkin.is_some());
+    assert!(!s.message.as_ref().unwrap().error);
+
+    // A step refused by the vault is not taken.
+    let lock = WriteLock::take(dir.path());
+    let s = at(h.run(Intent::Next, T).await, Step::CheckIn);
+    refused(&s);
+    // Nor an abort.
+    let s = at(
+        h.run(
+            Intent::Abort {
+                reason: "thử / test".into(),
+            },
+            T,
+        )
+        .await,
+        Step::CheckIn,
+    );
+    refused(&s);
+    drop(lock);
+
+    // After a restart the enrollment is what was shown: checked in, at check-in.
+    h.run(Intent::Shutdown, T).await;
+    h.wait_for(T, |s| s.stopped).await;
+    let h = start(dir.path(), config.clone(), Devices::real(&config));
+    h.run(
+        Intent::Login {
+            name: "chief".into(),
+            password: "supervisor-pass".into(),
+        },
+        T,
+    )
+    .await
+    .unwrap();
+    let s = at(h.run(Intent::Resume(id), T).await, Step::CheckIn);
+    assert!(s.enrollment.as_ref().unwrap().checkin.is_some());
+    at(h.run(Intent::Next, T).await, Step::Data);
+    h.send(Intent::Shutdown);
+}
