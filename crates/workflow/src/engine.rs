@@ -593,10 +593,18 @@ impl Engine {
 
     /// True when the session has just locked (the snapshot must change).
     fn check_idle(&mut self) -> bool {
+        let busy = self.job.is_some();
         let Some(v) = self.vault.as_mut() else {
             return false;
         };
         if !v.is_unlocked() {
+            return false;
+        }
+        if busy {
+            // Device work the officer started is the officer at work: the session stays
+            // open, and the result is saved when it comes (a lock meanwhile would make the
+            // vault refuse it).
+            let _ = tokio::task::block_in_place(|| v.touch());
             return false;
         }
         match tokio::task::block_in_place(|| v.check_idle()) {
@@ -746,11 +754,16 @@ impl Engine {
     }
 
     async fn on_intent(&mut self, intent: Intent) {
-        // While a device works, only cancel and abort are taken.
+        // While a device works, only cancel and abort are taken (and the device check, the
+        // officer's activity and the unlock, which touch no enrollment).
         if self.job.is_some()
             && !matches!(
                 intent,
-                Intent::Cancel | Intent::Abort { .. } | Intent::Refresh
+                Intent::Cancel
+                    | Intent::Abort { .. }
+                    | Intent::Refresh
+                    | Intent::Activity
+                    | Intent::Unlock { .. }
             )
         {
             self.say(Message::error(

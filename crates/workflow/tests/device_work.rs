@@ -705,3 +705,49 @@ async fn a_change_the_vault_refuses_is_not_shown_as_done() {
     at(h.run(Intent::Next, T).await, Step::Data);
     h.send(Intent::Shutdown);
 }
+
+/// Device work the officer started keeps the session open (its result must be saved when
+/// it comes), and the officer's activity meanwhile is not refused; once it ends the idle
+/// rule applies again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_work_keeps_the_session_open_until_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = station(dir.path(), "");
+    let mut devices = Devices::real(&config);
+    looping_camera(&mut devices);
+    let h = Engine::start(
+        config,
+        devices,
+        None,
+        dir.path().join("vault.db"),
+        accounts::Policy {
+            idle_secs: 2,
+            ..accounts::Policy::default()
+        },
+    );
+    first_run(&h).await;
+    at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
+    let n = h.send(Intent::ScanCheckInQr);
+    h.wait_for(T, |s| s.handled >= n && s.busy.is_some())
+        .await
+        .expect("scanning");
+    let n = h.send(Intent::Activity);
+    let s = h.wait_for(T, |s| s.handled >= n).await.unwrap();
+    assert_eq!(
+        s.message, None,
+        "activity is not refused while a device works"
+    );
+    // Past the idle time and the engine's 5 s idle check: still logged in, still scanning.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let s = h.snapshot();
+    assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.login);
+    assert!(s.busy.is_some());
+    let s = h.run(Intent::Cancel, T).await.unwrap();
+    assert!(s.busy.is_none());
+    h.wait_for(Duration::from_secs(15), |s| {
+        matches!(s.login, Login::Locked { .. })
+    })
+    .await
+    .expect("locked once the device work ended");
+    h.send(Intent::Shutdown);
+}
