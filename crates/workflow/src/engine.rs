@@ -1865,14 +1865,17 @@ impl Engine {
     /// card saves it instead of writing.
     fn card_written(&mut self, c: CardWritten) {
         let mut e = self.draft();
-        let doc = c.document_number.clone();
+        // The message (which the headless runner prints) names the application, never the
+        // card's document number (the last 9 digits of the personal ID number); the done
+        // screen shows that to the officer.
+        let app = e.id.clone();
         e.card = Some(c.clone());
         let _ = e.advance(&[], now_ms());
         if self.commit(e.clone(), "enroll.card.issued") {
             self.unsaved_card = None;
             self.say(Message::info(
-                format!("THẺ ĐÃ CẤP VÀ KIỂM TRA HỢP LỆ ({doc})"),
-                format!("CARD ISSUED AND VERIFIED ({doc})"),
+                format!("THẺ ĐÃ CẤP VÀ KIỂM TRA HỢP LỆ (hồ sơ {app})"),
+                format!("CARD ISSUED AND VERIFIED (application {app})"),
             ));
         } else {
             let why = self.snapshot.message.clone();
