@@ -290,22 +290,51 @@ impl App {
                     ),
                 );
             }
-            Some(CheckIn::Paper { photo_jpeg, .. }) => done_line(
-                ui,
-                format!(
-                    "{} ({} KB)",
-                    lang.pick(
-                        "Đã ghi nhận tờ khai giấy và ảnh chụp",
-                        "Paper form and its photo recorded"
+            Some(CheckIn::Paper { photo_jpeg, .. }) => {
+                done_line(
+                    ui,
+                    format!(
+                        "{} ({} KB)",
+                        lang.pick(
+                            "Đã ghi nhận tờ khai giấy và ảnh chụp",
+                            "Paper form and its photo recorded"
+                        ),
+                        photo_jpeg.len() / 1024
                     ),
-                    photo_jpeg.len() / 1024
-                ),
-            ),
+                );
+                // The photo as stored, for the officer to see the form is legible.
+                let ctx = ui.ctx().clone();
+                if !busy {
+                    match self.paper.get(&ctx, "paper-form", &e.id, photo_jpeg) {
+                        Some((tex, size)) => {
+                            let scale = (240.0 / size.y).min(1.0);
+                            ui.add(egui::Image::from_texture((tex, size * scale)));
+                        }
+                        None => {
+                            ui.colored_label(
+                                BAD,
+                                lang.pick(
+                                    "Ảnh tờ khai không mở được; chụp lại",
+                                    "The form's photo cannot be shown; take it again",
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
             None => {
                 ui.label(lang.pick(
                     "Quét mã QR khai báo y tế của công dân, hoặc ghi nhận tờ khai giấy.",
                     "Scan the applicant's health-declaration QR code, or record the paper form.",
                 ));
+            }
+        }
+        // The camera's picture while it works (the paper form before it is photographed).
+        if busy {
+            let preview = self.snap.as_ref().and_then(|s| s.preview.clone());
+            let ctx = ui.ctx().clone();
+            if let Some(tex) = preview.as_ref().and_then(|p| self.preview_texture(&ctx, p)) {
+                ui.add(egui::Image::from_texture((tex, egui::vec2(480.0, 360.0))));
             }
         }
         ui.add_space(8.0);

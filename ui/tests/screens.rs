@@ -756,3 +756,36 @@ fn a_missing_camera_is_shown_failing_with_what_to_do() {
     assert!(camera(&s).ok, "{:?}", camera(&s).detail);
     assert!(!st.shows_part("Không có thư mục hình của camera ảo"));
 }
+
+/// The paper declaration: the camera's picture is shown while the form is photographed,
+/// then the photo as stored.
+#[test]
+fn the_paper_form_is_shown_while_it_is_photographed_and_after() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    new_applicant(&mut st);
+    st.type_into(
+        "Nội dung tờ khai giấy",
+        "Tờ khai giấy số 17, không triệu chứng",
+    );
+    let images =
+        |st: &common::Station| st.h.query_all_by_role(egui::accesskit::Role::Image).count();
+    assert_eq!(images(&st), 0);
+    st.click("Ghi nhận tờ khai và chụp ảnh tờ khai");
+    st.wait("the form in the preview", 10, |s| {
+        s.busy.is_some() && s.preview.is_some()
+    });
+    st.assert_shows("Đặt tờ khai trước camera");
+    assert_eq!(images(&st), 1, "the camera's picture");
+    let s = st.wait("the photo", 20, |s| {
+        s.busy.is_none() && s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
+    });
+    assert!(matches!(
+        s.enrollment.as_ref().unwrap().checkin,
+        Some(workflow::model::CheckIn::Paper { .. })
+    ));
+    st.assert_shows_part("Đã ghi nhận tờ khai giấy và ảnh chụp (");
+    assert_eq!(images(&st), 1, "the photo as stored");
+    assert!(!st.shows("Ảnh tờ khai không mở được; chụp lại"));
+}

@@ -60,8 +60,11 @@ pub struct StationConfig {
     /// must name its socket). Never set on a real station.
     #[serde(default)]
     pub virtual_applicant_seed: Option<u64>,
-    /// Where sheets, receipts and reports are written.
-    pub output_dir: PathBuf,
+    /// No longer used: the station writes no files of its own (sheets and receipts go to
+    /// the CUPS queue, reports to `idstation report … --out FILE`). Accepted, and ignored,
+    /// so station files that still name it load.
+    #[serde(default, rename = "output_dir")]
+    _output_dir: Option<toml::Value>,
     /// The station's time zone as minutes east of UTC (Vietnam: +420, no summer time);
     /// application numbers and the daily report use the local date.
     #[serde(default = "default_offset")]
@@ -110,7 +113,7 @@ impl StationConfig {
             detail: e.to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let paths = [&mut c.keys, &mut c.output_dir]
+        let paths = [&mut c.keys]
             .into_iter()
             .chain(c.trust_dir.as_mut())
             .chain(c.master_lists.iter_mut())

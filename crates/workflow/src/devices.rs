@@ -134,6 +134,9 @@ fn msg(e: &dyn std::fmt::Display) -> Message {
     Message::from_display(e)
 }
 
+/// How long the paper form is shown in the preview before it is photographed.
+const PAPER_SETTLE: Duration = Duration::from_millis(1500);
+
 fn cancelled() -> Message {
     Message::error("Đã dừng", "Stopped")
 }
@@ -456,31 +459,57 @@ impl Devices {
         ))
     }
 
-    /// One frame as JPEG (the paper declaration form).
-    pub fn photograph(&self, spec: &str, cancel: &AtomicBool) -> Result<Vec<u8>, Message> {
+    /// The paper declaration form as JPEG. The camera runs for a moment first with its
+    /// picture in the preview (the same one the portrait step shows), so the officer sees
+    /// the form is in view and a webcam's exposure settles; then the last frame is kept.
+    pub fn photograph(
+        &self,
+        spec: &str,
+        cancel: &AtomicBool,
+        mut preview: impl FnMut(Preview),
+    ) -> Result<Vec<u8>, Message> {
         let mut cam = self.started_camera(spec)?;
-        for _ in 0..50 {
+        let started = Instant::now();
+        let mut last: Option<image::RgbImage> = None;
+        let mut waits = 0;
+        let r = loop {
             if cancel.load(Ordering::Relaxed) {
-                break;
+                break Err(cancelled());
             }
             match cam.next_frame(Duration::from_millis(500)) {
                 Ok(f) => {
-                    cam.stop();
-                    let mut out = Vec::new();
-                    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
-                        .encode_image(&f.into_image())
-                        .map_err(|e| msg(&e))?;
-                    return Ok(out);
+                    let img = f.into_image();
+                    preview(Preview {
+                        width: img.width(),
+                        height: img.height(),
+                        rgb: Arc::new(img.as_raw().clone()),
+                        checks: Vec::new(),
+                        run: 0,
+                    });
+                    last = Some(img);
+                    if started.elapsed() >= PAPER_SETTLE {
+                        break Ok(());
+                    }
                 }
-                Err(camera::CameraError::Timeout(_)) => continue,
-                Err(e) => {
-                    cam.stop();
-                    return Err(msg(&e));
-                }
+                Err(camera::CameraError::Timeout(_)) if waits < 20 => waits += 1,
+                // A virtual camera that played all its pictures: the last one is the photo.
+                Err(camera::CameraError::EndOfStream) if last.is_some() => break Ok(()),
+                Err(e) => break Err(msg(&e)),
             }
-        }
+        };
         cam.stop();
-        Err(cancelled())
+        r?;
+        let img = last.ok_or_else(|| {
+            Message::error(
+                "Camera không gửi hình: kiểm tra camera",
+                "The camera sends no picture: check the camera",
+            )
+        })?;
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+            .encode_image(&img)
+            .map_err(|e| msg(&e))?;
+        Ok(out)
     }
 
     /// The portrait: auto-capture when the checks pass on K frames in a row, or with a

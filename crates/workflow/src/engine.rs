@@ -1533,7 +1533,10 @@ impl Engine {
                 "Đặt tờ khai trước camera",
                 "Hold the paper form in front of the camera",
             ),
-            move |cancel, _| Done::Paper(devices.photograph(&spec, &cancel), note),
+            move |cancel, emit| {
+                let r = devices.photograph(&spec, &cancel, |p| emit.send(Done::Preview(p)));
+                Done::Paper(r, note)
+            },
         );
     }
 

@@ -27,7 +27,7 @@ fn station(dir: &Path, extra: &str) -> StationConfig {
         &path,
         format!(
             "station_id = \"D01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
-             camera = \"virtual:{}\"\nprinter = \"gate\"\nkeys = \"keys\"\noutput_dir = \"out\"\n\
+             camera = \"virtual:{}\"\nprinter = \"gate\"\nkeys = \"keys\"\n\
              fingers = [\"right-index\", \"left-index\"]\n{extra}",
             repo().join("tests/data/frames").display()
         ),
@@ -749,5 +749,40 @@ async fn device_work_keeps_the_session_open_until_it_ends() {
     })
     .await
     .expect("locked once the device work ended");
+    h.send(Intent::Shutdown);
+}
+
+/// The paper form goes through the camera preview before it is photographed, and the
+/// photo is kept as a JPEG of the camera's picture.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_paper_form_is_previewed_then_kept_as_a_jpeg() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = station(dir.path(), "");
+    let h = start(dir.path(), config.clone(), Devices::real(&config));
+    first_run(&h).await;
+    at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
+    let n = h.send(Intent::CheckInPaper {
+        note: "Tờ khai giấy số 17".into(),
+    });
+    let s = h
+        .wait_for(T, |s| s.busy.is_some() && s.preview.is_some())
+        .await
+        .expect("the form in the preview");
+    let p = s.preview.clone().unwrap();
+    assert!(p.checks.is_empty());
+    let s = h
+        .wait_for(T, |s| s.handled >= n && s.busy.is_none())
+        .await
+        .unwrap();
+    let Some(workflow::model::CheckIn::Paper {
+        note, photo_jpeg, ..
+    }) = s.enrollment.clone().unwrap().checkin.clone()
+    else {
+        panic!("no paper check-in: {:?}", s.message);
+    };
+    assert_eq!(note, "Tờ khai giấy số 17");
+    let photo =
+        image::load_from_memory_with_format(&photo_jpeg, image::ImageFormat::Jpeg).expect("a JPEG");
+    assert_eq!((photo.width(), photo.height()), (p.width, p.height));
     h.send(Intent::Shutdown);
 }
