@@ -214,8 +214,12 @@ fn scenario_enrolls_end_to_end_and_the_card_reads_back_verified() {
         );
     }
     assert!(
-        text.contains("CARD ISSUED AND VERIFIED (095012345)"),
+        text.contains("CARD ISSUED AND VERIFIED (application HIL01-"),
         "{text}"
+    );
+    assert!(
+        !text.contains("095012345"),
+        "no document number in the output: {text}"
     );
     assert!(text.contains(": Hoàn tất / Done"), "{text}");
     vcard.remove();
@@ -410,6 +414,30 @@ fn paper_checkin_then_an_abort_is_kept_with_its_reason() {
         .unwrap_or_else(|| panic!("{csv}"));
     assert!(row.contains(",HIL01,chief,1,0,0,1,"), "{row}");
     assert!(row.contains("Công dân bỏ về / applicant left"), "{row}");
+    // The vault keeps the note and the camera's photo of the form, as a JPEG.
+    let mut v = vault::Vault::open(
+        &st.vault,
+        accounts::SystemClock,
+        accounts::Policy::default(),
+    )
+    .unwrap();
+    v.unlock("chief", SUPERVISOR_PASSWORD).unwrap();
+    let list = v.list(None).unwrap();
+    assert_eq!(list.len(), 1);
+    let (_, payload) = v.get_record(&list[0].id).unwrap();
+    let e: workflow::Enrollment = serde_json::from_slice(&payload).unwrap();
+    let Some(workflow::model::CheckIn::Paper {
+        note, photo_jpeg, ..
+    }) = e.checkin
+    else {
+        panic!("a paper check-in: {:?}", e.checkin);
+    };
+    assert_eq!(note, "Tờ khai giấy số 17, không triệu chứng");
+    assert!(photo_jpeg.starts_with(&[0xFF, 0xD8, 0xFF]), "a JPEG");
+    let photo = image::load_from_memory_with_format(&photo_jpeg, image::ImageFormat::Jpeg)
+        .expect("the photo decodes");
+    let (w, h) = (photo.width(), photo.height());
+    assert!(w >= 320 && h >= 240, "{w}×{h}");
 }
 
 /// Checkpoint mode in the station's engine (what the app's checkpoint screen drives): the

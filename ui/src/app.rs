@@ -111,6 +111,49 @@ pub(crate) struct Texture<K> {
     pub handle: egui::TextureHandle,
 }
 
+/// A JPEG of the enrollment (the portrait, the paper form's photo) decoded once into a
+/// texture. A picture that does not decode is remembered as such, so it is not decoded
+/// again on every frame.
+#[derive(Default)]
+pub(crate) struct JpegTexture {
+    /// The application number, and the bytes' length and hash.
+    key: Option<(String, usize, u64)>,
+    handle: Option<egui::TextureHandle>,
+    /// Decodes done so far.
+    pub(crate) decodes: u32,
+}
+
+impl JpegTexture {
+    pub(crate) fn get(
+        &mut self,
+        ctx: &egui::Context,
+        name: &str,
+        id: &str,
+        jpeg: &[u8],
+    ) -> Option<(egui::TextureId, egui::Vec2)> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        jpeg.hash(&mut h);
+        let key = (id.to_string(), jpeg.len(), h.finish());
+        if self.key.as_ref() != Some(&key) {
+            self.decodes += 1;
+            self.key = Some(key);
+            self.handle = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+                .ok()
+                .map(|img| {
+                    let img = img.into_rgb8();
+                    let size = [img.width() as usize, img.height() as usize];
+                    ctx.load_texture(
+                        name,
+                        egui::ColorImage::from_rgb(size, img.as_raw()),
+                        egui::TextureOptions::LINEAR,
+                    )
+                });
+        }
+        self.handle.as_ref().map(|t| (t.id(), t.size_vec2()))
+    }
+}
+
 pub struct App {
     pub(crate) lang: Lang,
     launching: Option<mpsc::Receiver<Result<Started, Message>>>,
@@ -129,7 +172,9 @@ pub struct App {
     /// Put the keyboard focus on the first field of a screen just shown.
     pub(crate) focus_first: bool,
     pub(crate) preview: Option<Texture<Arc<Vec<u8>>>>,
-    pub(crate) portrait: Option<Texture<(String, usize)>>,
+    pub(crate) portrait: JpegTexture,
+    /// The photo of the paper declaration form.
+    pub(crate) paper: JpegTexture,
     /// When [`Intent::Activity`] was last sent, and how often it may be.
     activity_at: Option<Instant>,
     activity_every: Duration,
@@ -165,7 +210,8 @@ impl App {
             screen: Screen::Starting,
             focus_first: true,
             preview: None,
-            portrait: None,
+            portrait: JpegTexture::default(),
+            paper: JpegTexture::default(),
             activity_at: None,
             activity_every: ACTIVITY_EVERY,
             draft_sent: None,
@@ -353,7 +399,8 @@ impl App {
         self.next_after = None;
         self.prefill_after = None;
         self.preview = None;
-        self.portrait = None;
+        self.portrait = JpegTexture::default();
+        self.paper = JpegTexture::default();
     }
 
     /// Sends the data form's text as a draft when it changed since the last one, at most
@@ -897,22 +944,7 @@ impl App {
         id: &str,
         jpeg: &[u8],
     ) -> Option<(egui::TextureId, egui::Vec2)> {
-        let key = (id.to_string(), jpeg.len());
-        if self.portrait.as_ref().is_none_or(|t| t.key != key) {
-            let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
-                .ok()?
-                .into_rgb8();
-            let size = [img.width() as usize, img.height() as usize];
-            let handle = ctx.load_texture(
-                "portrait-taken",
-                egui::ColorImage::from_rgb(size, img.as_raw()),
-                egui::TextureOptions::LINEAR,
-            );
-            self.portrait = Some(Texture { key, handle });
-        }
-        self.portrait
-            .as_ref()
-            .map(|t| (t.handle.id(), t.handle.size_vec2()))
+        self.portrait.get(ctx, "portrait-taken", id, jpeg)
     }
 }
 
@@ -962,5 +994,31 @@ impl eframe::App for App {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JpegTexture;
+
+    #[test]
+    fn a_picture_that_does_not_decode_is_not_decoded_again_every_frame() {
+        let ctx = egui::Context::default();
+        let mut t = JpegTexture::default();
+        for _ in 0..5 {
+            assert!(t
+                .get(&ctx, "t", "HN01-1", b"\xFF\xD8\xFF not a JPEG")
+                .is_none());
+        }
+        assert_eq!(t.decodes, 1);
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+            .encode_image(&image::RgbImage::from_pixel(8, 4, image::Rgb([9, 99, 199])))
+            .unwrap();
+        for _ in 0..5 {
+            let (_, size) = t.get(&ctx, "t", "HN01-1", &jpeg).expect("decodes");
+            assert_eq!(size, egui::vec2(8.0, 4.0));
+        }
+        assert_eq!(t.decodes, 2, "a new picture is decoded, once");
     }
 }

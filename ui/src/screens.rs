@@ -290,22 +290,51 @@ impl App {
                     ),
                 );
             }
-            Some(CheckIn::Paper { photo_jpeg, .. }) => done_line(
-                ui,
-                format!(
-                    "{} ({} KB)",
-                    lang.pick(
-                        "Đã ghi nhận tờ khai giấy và ảnh chụp",
-                        "Paper form and its photo recorded"
+            Some(CheckIn::Paper { photo_jpeg, .. }) => {
+                done_line(
+                    ui,
+                    format!(
+                        "{} ({} KB)",
+                        lang.pick(
+                            "Đã ghi nhận tờ khai giấy và ảnh chụp",
+                            "Paper form and its photo recorded"
+                        ),
+                        photo_jpeg.len() / 1024
                     ),
-                    photo_jpeg.len() / 1024
-                ),
-            ),
+                );
+                // The photo as stored, for the officer to see the form is legible.
+                let ctx = ui.ctx().clone();
+                if !busy {
+                    match self.paper.get(&ctx, "paper-form", &e.id, photo_jpeg) {
+                        Some((tex, size)) => {
+                            let scale = (240.0 / size.y).min(1.0);
+                            ui.add(egui::Image::from_texture((tex, size * scale)));
+                        }
+                        None => {
+                            ui.colored_label(
+                                BAD,
+                                lang.pick(
+                                    "Ảnh tờ khai không mở được; chụp lại",
+                                    "The form's photo cannot be shown; take it again",
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
             None => {
                 ui.label(lang.pick(
                     "Quét mã QR khai báo y tế của công dân, hoặc ghi nhận tờ khai giấy.",
                     "Scan the applicant's health-declaration QR code, or record the paper form.",
                 ));
+            }
+        }
+        // The camera's picture while it works (the paper form before it is photographed).
+        if busy {
+            let preview = self.snap.as_ref().and_then(|s| s.preview.clone());
+            let ctx = ui.ctx().clone();
+            if let Some(tex) = preview.as_ref().and_then(|p| self.preview_texture(&ctx, p)) {
+                ui.add(egui::Image::from_texture((tex, egui::vec2(480.0, 360.0))));
             }
         }
         ui.add_space(8.0);
@@ -766,9 +795,11 @@ impl App {
         ui.label(RichText::new(lang.pick("Mười ngón", "The ten fingers")).strong());
         let current = prompt.as_ref().map(|f| f.position);
         let required = self.station_fingers();
+        let mut retake = None;
         egui::Grid::new("ten-fingers").striped(true).show(ui, |ui| {
             for code in 1u8..=10 {
                 ui.label(finger_name(lang, code));
+                let taken = e.finger(code).is_some();
                 match e.finger(code) {
                     Some(FingerTaken::Captured {
                         quality, attempts, ..
@@ -810,9 +841,37 @@ impl App {
                         .weak(),
                     ),
                 };
+                // A capture or an exception can be taken again (a wrong finger placed, an
+                // exception recorded by mistake); the button names the finger, so each is
+                // told apart by a screen reader and by Tab.
+                if taken {
+                    let name = FingerPosition::from_code(code)
+                        .map(|p| lang.pick(p.name_vi(), p.name_en()).to_lowercase())
+                        .unwrap_or_else(|| format!("#{code}"));
+                    let b = ui
+                        .add_enabled(
+                            !busy,
+                            egui::Button::new(format!(
+                                "{} {name}",
+                                lang.pick("Lấy lại", "Retake the")
+                            )),
+                        )
+                        .on_hover_text(lang.pick(
+                            "Xóa ảnh hoặc ngoại lệ của ngón này và lấy lại; phiếu đã in phải in lại",
+                            "Clears this finger's capture or exception to take it again; a printed sheet must be printed again",
+                        ));
+                    if b.clicked() {
+                        retake = Some(code);
+                    }
+                } else {
+                    ui.label("");
+                }
                 ui.end_row();
             }
         });
+        if let Some(code) = retake {
+            self.act(Intent::RetakeFinger(code));
+        }
     }
 
     fn review(&mut self, ui: &mut Ui, e: &Enrollment) {

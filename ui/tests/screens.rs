@@ -661,3 +661,131 @@ fn a_supervisor_adds_and_removes_an_officer_on_the_accounts_screen() {
     st.click("← Hàng chờ");
     st.assert_shows("Hàng chờ");
 }
+
+/// A finger recorded by mistake is taken again from the fingerprint step, with the keyboard
+/// or the mouse: its exception is cleared and the finger is asked for again.
+#[test]
+fn a_recorded_finger_can_be_taken_again_from_the_fingerprint_step() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    new_applicant(&mut st);
+    check_in_qr(&mut st, "KBYT-RETAKE");
+    st.click("Tiếp theo →");
+    st.wait("the data step", 10, |s| step(s) == Some(Step::Data));
+    let rec = record_json();
+    fill_form(&mut st, &rec, rec["id_number"].as_str().unwrap());
+    st.click("Tiếp theo →");
+    st.wait("the portrait step", 20, |s| step(s) == Some(Step::Portrait));
+    st.click("Chụp (tự động khi đạt)");
+    st.wait("the portrait", 60, |s| {
+        s.busy.is_none() && s.enrollment.as_ref().is_some_and(|e| e.portrait.is_some())
+    });
+    st.click("Tiếp theo →");
+    st.wait("the fingerprint step", 10, |s| {
+        step(s) == Some(Step::Fingerprints)
+    });
+    // No sensor here: both fingers are recorded as exceptions.
+    for code in [2u8, 7] {
+        st.type_into("Lý do ngoại lệ", "Băng bó sau tai nạn");
+        st.click("Ghi ngoại lệ");
+        st.wait("the exception", 10, |s| {
+            s.enrollment
+                .as_ref()
+                .is_some_and(|e| e.finger(code).is_some())
+        });
+    }
+    st.assert_shows("✔ Đã lấy đủ vân tay; bấm Tiếp theo");
+    assert!(!st.shows("▶ đang lấy"));
+
+    // With the keyboard: the left index's button, Enter.
+    st.h.get_by_label("Lấy lại ngón trỏ trái").focus();
+    st.h.step();
+    st.key(Key::Enter);
+    let s = st.wait("the left index cleared", 10, |s| {
+        s.enrollment.as_ref().is_some_and(|e| e.finger(7).is_none())
+    });
+    assert!(s.enrollment.as_ref().unwrap().finger(2).is_some());
+    assert_eq!(s.finger.as_ref().map(|f| f.position), Some(7));
+    st.assert_shows("Ngón hiện tại: Ngón trỏ trái");
+    st.assert_shows("▶ đang lấy");
+    // The engine says which finger to take again, and only the right index has a button.
+    st.assert_shows_part("Lấy lại ngón trỏ trái");
+    assert!(!button(&st, "Lấy lại ngón trỏ trái"), "nothing to retake");
+    assert!(button(&st, "Lấy lại ngón trỏ phải"));
+
+    // With the mouse, in English: the right index.
+    st.click("English");
+    st.click("Retake the right index finger");
+    let s = st.wait("the right index cleared", 10, |s| {
+        s.enrollment.as_ref().is_some_and(|e| e.fingers.is_empty())
+    });
+    assert_eq!(s.finger.as_ref().map(|f| f.position), Some(2));
+    st.assert_shows("Current finger: right index finger");
+    assert!(!button(&st, "Retake the right index finger"));
+}
+
+fn button(st: &common::Station, label: &str) -> bool {
+    st.h.query_by_role_and_label(egui::accesskit::Role::Button, label)
+        .is_some()
+}
+
+/// The device panel probes the camera: its frames folder gone, the camera is shown failing
+/// with what to do, and "Check devices again" finds it once the folder is back.
+#[test]
+fn a_missing_camera_is_shown_failing_with_what_to_do() {
+    let ts = TestStation::new(&StationSpec::default());
+    let frames = ts.dir.path().join("frames");
+    let kept = ts.dir.path().join("frames-away");
+    std::fs::rename(&frames, &kept).unwrap();
+    let mut st = start(&ts, None);
+    let camera = |s: &workflow::Snapshot| {
+        s.devices
+            .iter()
+            .find(|d| d.name.en == "Camera")
+            .cloned()
+            .unwrap()
+    };
+    let s = st.wait("the device states", 30, |s| s.devices_checked > 0);
+    assert!(!camera(&s).ok);
+    st.assert_shows_part("Không có thư mục hình của camera ảo");
+    st.assert_shows_part("tạo thư mục có ảnh, hoặc sửa mục camera trong station.toml");
+    std::fs::rename(&kept, &frames).unwrap();
+    st.click("Kiểm tra lại thiết bị");
+    let s = st.wait("the devices checked again", 30, |s| s.devices_checked > 1);
+    assert!(camera(&s).ok, "{:?}", camera(&s).detail);
+    assert!(!st.shows_part("Không có thư mục hình của camera ảo"));
+}
+
+/// The paper declaration: the camera's picture is shown while the form is photographed,
+/// then the photo as stored.
+#[test]
+fn the_paper_form_is_shown_while_it_is_photographed_and_after() {
+    let ts = TestStation::new(&StationSpec::default());
+    let mut st = start(&ts, None);
+    set_up(&mut st);
+    new_applicant(&mut st);
+    st.type_into(
+        "Nội dung tờ khai giấy",
+        "Tờ khai giấy số 17, không triệu chứng",
+    );
+    let images =
+        |st: &common::Station| st.h.query_all_by_role(egui::accesskit::Role::Image).count();
+    assert_eq!(images(&st), 0);
+    st.click("Ghi nhận tờ khai và chụp ảnh tờ khai");
+    st.wait("the form in the preview", 10, |s| {
+        s.busy.is_some() && s.preview.is_some()
+    });
+    st.assert_shows("Đặt tờ khai trước camera");
+    assert_eq!(images(&st), 1, "the camera's picture");
+    let s = st.wait("the photo", 20, |s| {
+        s.busy.is_none() && s.enrollment.as_ref().is_some_and(|e| e.checkin.is_some())
+    });
+    assert!(matches!(
+        s.enrollment.as_ref().unwrap().checkin,
+        Some(workflow::model::CheckIn::Paper { .. })
+    ));
+    st.assert_shows_part("Đã ghi nhận tờ khai giấy và ảnh chụp (");
+    assert_eq!(images(&st), 1, "the photo as stored");
+    assert!(!st.shows("Ảnh tờ khai không mở được; chụp lại"));
+}

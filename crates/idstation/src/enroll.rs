@@ -94,7 +94,7 @@ pub fn run(
                 "final_step": report.final_step.map(|s| s.slug()),
                 "ok": ok,
                 "total_ms": total,
-                "card_document_number": report.card_document_number,
+                "card_issued": report.card_issued,
                 "sheet": report.sheet_job.as_ref().map(|(p, j)| serde_json::json!({"printer": p, "job": j})),
                 "receipt": report.receipt_job.as_ref().map(|(p, j)| serde_json::json!({"printer": p, "job": j})),
             })
@@ -106,8 +106,9 @@ pub fn run(
             step.label_vi(),
             step.label_en()
         );
-        if let Some(d) = &report.card_document_number {
-            println!("Thẻ đã cấp, số {d} / card issued, document number {d}");
+        // The application number, never the document number (9 digits of the ID number).
+        if report.card_issued {
+            println!("Thẻ đã cấp cho hồ sơ {app} / card issued for application {app}");
         }
         if let Some((p, j)) = &report.sheet_job {
             println!("Phiếu thu nhận in trên {p}, lệnh in {j} / information sheet printed on {p}, job {j}");

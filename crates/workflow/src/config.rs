@@ -60,8 +60,11 @@ pub struct StationConfig {
     /// must name its socket). Never set on a real station.
     #[serde(default)]
     pub virtual_applicant_seed: Option<u64>,
-    /// Where sheets, receipts and reports are written.
-    pub output_dir: PathBuf,
+    /// No longer used: the station writes no files of its own (sheets and receipts go to
+    /// the CUPS queue, reports to `idstation report … --out FILE`). Accepted, and ignored,
+    /// so station files that still name it load.
+    #[serde(default, rename = "output_dir")]
+    _output_dir: Option<toml::Value>,
     /// The station's time zone as minutes east of UTC (Vietnam: +420, no summer time);
     /// application numbers and the daily report use the local date.
     #[serde(default = "default_offset")]
@@ -110,7 +113,7 @@ impl StationConfig {
             detail: e.to_string(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let paths = [&mut c.keys, &mut c.output_dir]
+        let paths = [&mut c.keys]
             .into_iter()
             .chain(c.trust_dir.as_mut())
             .chain(c.master_lists.iter_mut())
@@ -141,8 +144,56 @@ impl StationConfig {
         if c.offset().is_none() {
             return Err(invalid("utc_offset_minutes: -1080…1080".into()));
         }
-        if c.finger_attempts == 0 || c.finger_attempts > 20 {
-            return Err(invalid("finger_attempts: 1–20".into()));
+        // Timeouts and counts within what a station can use: a value out of range is a
+        // typo, and an absurd one would overflow the device deadlines.
+        let bounded: [(&str, u64, u64, u64, &str, &str); 5] = [
+            (
+                "finger_attempts",
+                c.finger_attempts.into(),
+                1,
+                20,
+                "lần",
+                "attempts",
+            ),
+            (
+                "finger_timeout_secs",
+                c.finger_timeout_secs,
+                1,
+                300,
+                "giây",
+                "seconds",
+            ),
+            (
+                "card_wait_secs",
+                c.card_wait_secs,
+                1,
+                600,
+                "giây",
+                "seconds",
+            ),
+            (
+                "portrait_frames",
+                c.portrait_frames as u64,
+                1,
+                100,
+                "khung hình",
+                "frames",
+            ),
+            (
+                "portrait_max_frames",
+                c.portrait_max_frames,
+                1,
+                100_000,
+                "khung hình",
+                "frames",
+            ),
+        ];
+        for (key, value, min, max, unit_vi, unit_en) in bounded {
+            if !(min..=max).contains(&value) {
+                return Err(invalid(format!(
+                    "{key} = {value}: {min}–{max} {unit_vi} / {unit_en}"
+                )));
+            }
         }
         Ok(c)
     }

@@ -27,6 +27,53 @@ pub type CameraOpener =
 /// The finger a virtual applicant puts on the sensor when asked for `position`.
 pub type FingerSource = Arc<dyn Fn(FingerPosition) -> Option<GreyImage> + Send + Sync>;
 
+/// The station's devices, as device work holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Device {
+    Camera,
+    Sensor,
+    Printer,
+    Card,
+}
+
+impl Device {
+    /// A name for the logs.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Device::Camera => "camera",
+            Device::Sensor => "sensor",
+            Device::Printer => "printer",
+            Device::Card => "card",
+        }
+    }
+
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            Device::Camera => "camera",
+            Device::Sensor => "cảm biến vân tay",
+            Device::Printer => "máy in",
+            Device::Card => "đầu đọc thẻ",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Device::Camera => "camera",
+            Device::Sensor => "fingerprint sensor",
+            Device::Printer => "printer",
+            Device::Card => "card reader",
+        }
+    }
+
+    /// The device panel's line for a device that device work holds (it is not probed).
+    fn in_use(self) -> Message {
+        Message::info(
+            "Đang làm việc cho bước hiện tại",
+            "Working for the current step",
+        )
+    }
+}
+
 /// The devices behind the traits.
 pub struct Devices {
     pub open_sensor: SensorOpener,
@@ -87,6 +134,9 @@ fn msg(e: &dyn std::fmt::Display) -> Message {
     Message::from_display(e)
 }
 
+/// How long the paper form is shown in the preview before it is photographed.
+const PAPER_SETTLE: Duration = Duration::from_millis(1500);
+
 fn cancelled() -> Message {
     Message::error("Đã dừng", "Stopped")
 }
@@ -126,73 +176,98 @@ impl Devices {
 
     /// Each device's state and what to do when it is missing or failing.
     pub fn states(&self, config: &StationConfig, keys: bool) -> Vec<DeviceState> {
+        self.states_except(config, keys, &[])
+    }
+
+    /// As [`Devices::states`], without touching the devices in `in_use` (device work holds
+    /// them: probing the camera or the sensor then would take it from the capture); those
+    /// are listed as working.
+    pub fn states_except(
+        &self,
+        config: &StationConfig,
+        keys: bool,
+        in_use: &[Device],
+    ) -> Vec<DeviceState> {
+        let working = |name: Message, d: Device| DeviceState {
+            name,
+            ok: true,
+            detail: d.in_use(),
+        };
         let mut out = Vec::new();
-        let reader = match cardreader::list_readers() {
-            Ok(names) if names.iter().any(|n| n.contains(&config.reader)) => DeviceState {
-                name: Message::info("Đầu đọc thẻ", "Card reader"),
-                ok: true,
-                detail: Message::info(config.reader.clone(), config.reader.clone()),
-            },
-            Ok(names) => DeviceState {
-                name: Message::info("Đầu đọc thẻ", "Card reader"),
-                ok: false,
-                detail: Message::error(
-                    format!("Không thấy {}; cắm đầu đọc (có: {names:?})", config.reader),
-                    format!(
-                        "{} not found; plug the reader in (seen: {names:?})",
-                        config.reader
+        let reader_name = Message::info("Đầu đọc thẻ", "Card reader");
+        let reader = if in_use.contains(&Device::Card) {
+            working(reader_name, Device::Card)
+        } else {
+            match cardreader::list_readers() {
+                Ok(names) if names.iter().any(|n| n.contains(&config.reader)) => DeviceState {
+                    name: reader_name,
+                    ok: true,
+                    detail: Message::info(config.reader.clone(), config.reader.clone()),
+                },
+                Ok(names) => DeviceState {
+                    name: reader_name,
+                    ok: false,
+                    detail: Message::error(
+                        format!("Không thấy {}; cắm đầu đọc (có: {names:?})", config.reader),
+                        format!(
+                            "{} not found; plug the reader in (seen: {names:?})",
+                            config.reader
+                        ),
                     ),
-                ),
-            },
-            Err(e) => DeviceState {
-                name: Message::info("Đầu đọc thẻ", "Card reader"),
-                ok: false,
-                detail: msg(&e),
-            },
+                },
+                Err(e) => DeviceState {
+                    name: reader_name,
+                    ok: false,
+                    detail: msg(&e),
+                },
+            }
         };
         out.push(reader);
-        let cam = match (self.open_camera)(&config.camera) {
-            Ok(c) => DeviceState {
-                name: Message::info("Camera", "Camera"),
-                ok: true,
-                detail: Message::info(c.name(), c.name()),
-            },
-            Err(e) => DeviceState {
-                name: Message::info("Camera", "Camera"),
-                ok: false,
-                detail: msg(&e),
-            },
-        };
-        out.push(cam);
-        let sensor = match fingerprint::libfprint::service().sensors(Duration::from_secs(3)) {
-            Ok(list) if !list.is_empty() => DeviceState {
-                name: Message::info("Cảm biến vân tay", "Fingerprint sensor"),
-                ok: true,
-                detail: Message::info(list[0].name.clone(), list[0].name.clone()),
-            },
-            Ok(_) => DeviceState {
-                name: Message::info("Cảm biến vân tay", "Fingerprint sensor"),
-                ok: false,
-                detail: Message::error(
-                    "Không thấy cảm biến; cắm cảm biến vân tay",
-                    "No sensor found; plug the fingerprint sensor in",
-                ),
-            },
-            Err(e) => DeviceState {
-                name: Message::info("Cảm biến vân tay", "Fingerprint sensor"),
-                ok: false,
-                detail: msg(&e),
-            },
+        out.push(if in_use.contains(&Device::Camera) {
+            working(Message::info("Camera", "Camera"), Device::Camera)
+        } else {
+            self.camera_state(&config.camera)
+        });
+        let sensor_name = Message::info("Cảm biến vân tay", "Fingerprint sensor");
+        let sensor = if in_use.contains(&Device::Sensor) {
+            working(sensor_name, Device::Sensor)
+        } else {
+            match fingerprint::libfprint::service().sensors(Duration::from_secs(3)) {
+                Ok(list) if !list.is_empty() => DeviceState {
+                    name: sensor_name,
+                    ok: true,
+                    detail: Message::info(list[0].name.clone(), list[0].name.clone()),
+                },
+                Ok(_) => DeviceState {
+                    name: sensor_name,
+                    ok: false,
+                    detail: Message::error(
+                        "Không thấy cảm biến; cắm cảm biến vân tay",
+                        "No sensor found; plug the fingerprint sensor in",
+                    ),
+                },
+                Err(e) => DeviceState {
+                    name: sensor_name,
+                    ok: false,
+                    detail: msg(&e),
+                },
+            }
         };
         out.push(sensor);
+        let printer_name = Message::info("Máy in", "Printer");
+        // Asking CUPS about the queue does not disturb a job on it.
         let printer = match self.printer.status() {
             Ok(s) if s.state != sheet::PrinterState::Stopped => DeviceState {
-                name: Message::info("Máy in", "Printer"),
+                name: printer_name,
                 ok: true,
-                detail: Message::info(config.printer.clone(), config.printer.clone()),
+                detail: if in_use.contains(&Device::Printer) {
+                    Device::Printer.in_use()
+                } else {
+                    Message::info(config.printer.clone(), config.printer.clone())
+                },
             },
             Ok(_) => DeviceState {
-                name: Message::info("Máy in", "Printer"),
+                name: printer_name,
                 ok: false,
                 detail: Message::error(
                     format!("Máy in {} đang dừng; bật lại máy in", config.printer),
@@ -200,7 +275,7 @@ impl Devices {
                 ),
             },
             Err(e) => DeviceState {
-                name: Message::info("Máy in", "Printer"),
+                name: printer_name,
                 ok: false,
                 detail: Message::error(e.message_vi(), e.message_en()),
             },
@@ -219,6 +294,112 @@ impl Devices {
             },
         });
         out
+    }
+
+    /// The camera's state, probed for real: opening a camera touches nothing (a virtual
+    /// camera reads its folder when started, nokhwa opens the device lazily), so the probe
+    /// starts it and waits for one frame. A virtual camera's folder must exist and hold a
+    /// readable picture; a webcam's device node must exist and give a picture.
+    pub fn camera_state(&self, spec: &str) -> DeviceState {
+        let name = Message::info("Camera", "Camera");
+        match self.probe_camera(spec) {
+            Ok(detail) => DeviceState {
+                name,
+                ok: true,
+                detail: Message::info(detail.clone(), detail),
+            },
+            Err(detail) => DeviceState {
+                name,
+                ok: false,
+                detail,
+            },
+        }
+    }
+
+    fn probe_camera(&self, spec: &str) -> Result<String, Message> {
+        let folder = spec.strip_prefix("virtual:");
+        if let Some(dir) = folder {
+            if !Path::new(dir).is_dir() {
+                return Err(Message::error(
+                    format!(
+                        "Không có thư mục hình của camera ảo {dir}: tạo thư mục có ảnh, hoặc sửa mục camera trong station.toml"
+                    ),
+                    format!(
+                        "The virtual camera's folder {dir} does not exist: create it with pictures, or fix camera in station.toml"
+                    ),
+                ));
+            }
+        }
+        if let Some(n) = spec
+            .strip_prefix("v4l:")
+            .and_then(|n| n.parse::<u32>().ok())
+        {
+            // V4L2 (Linux) names webcam N /dev/videoN; without it there is nothing to open.
+            let node = format!("/dev/video{n}");
+            if !Path::new(&node).exists() {
+                return Err(Message::error(
+                    format!(
+                        "Không thấy webcam {node}: cắm webcam vào rồi bấm Kiểm tra lại thiết bị"
+                    ),
+                    format!(
+                        "No webcam at {node}: plug the webcam in, then press Check devices again"
+                    ),
+                ));
+            }
+        }
+        let no_picture = |dir: &str, e: &camera::CameraError| {
+            Message::error(
+                format!(
+                    "Thư mục {dir} của camera ảo không có ảnh đọc được (png, jpg, bmp, ppm): chép ảnh vào ({})",
+                    e.vi()
+                ),
+                format!(
+                    "The virtual camera's folder {dir} has no readable picture (png, jpg, bmp, ppm): put pictures in it ({})",
+                    e.en()
+                ),
+            )
+        };
+        let mut cam = (self.open_camera)(spec).map_err(|e| msg(&e))?;
+        let name = cam.name();
+        let r = match (cam.start(None), folder) {
+            (
+                Err(
+                    e @ (camera::CameraError::NotFound { .. }
+                    | camera::CameraError::BadFrame { .. }),
+                ),
+                Some(dir),
+            ) => Err(no_picture(dir, &e)),
+            (Err(e), _) => Err(msg(&e)),
+            (Ok(_), _) => {
+                // One good frame, bounded: a few tries, each at most 2 s.
+                let mut last = None;
+                let mut got = false;
+                for _ in 0..3 {
+                    match cam.next_frame(Duration::from_secs(2)) {
+                        Ok(_) => {
+                            got = true;
+                            break;
+                        }
+                        Err(e @ camera::CameraError::BadFrame { .. }) => last = Some(e),
+                        Err(e) => {
+                            last = Some(e);
+                            break;
+                        }
+                    }
+                }
+                match (got, last, folder) {
+                    (true, _, _) => Ok(name),
+                    (false, Some(e), Some(dir)) => Err(no_picture(dir, &e)),
+                    (false, Some(e), None) => Err(msg(&e)),
+                    (false, None, _) => Err(Message::error(
+                        "Camera không gửi hình: kiểm tra camera",
+                        "The camera sends no picture: check the camera",
+                    )),
+                }
+            }
+        };
+        cam.stop();
+        r
     }
 
     fn started_camera(&self, spec: &str) -> Result<Box<dyn camera::Camera>, Message> {
@@ -247,8 +428,9 @@ impl Devices {
         accept: impl Fn(&str) -> bool,
     ) -> Result<String, Message> {
         let mut cam = self.started_camera(spec)?;
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
+        // Elapsed time against the timeout: `Instant + Duration` panics on overflow.
+        let started = Instant::now();
+        while started.elapsed() < timeout {
             if cancel.load(Ordering::Relaxed) {
                 cam.stop();
                 return Err(cancelled());
@@ -277,31 +459,57 @@ impl Devices {
         ))
     }
 
-    /// One frame as JPEG (the paper declaration form).
-    pub fn photograph(&self, spec: &str, cancel: &AtomicBool) -> Result<Vec<u8>, Message> {
+    /// The paper declaration form as JPEG. The camera runs for a moment first with its
+    /// picture in the preview (the same one the portrait step shows), so the officer sees
+    /// the form is in view and a webcam's exposure settles; then the last frame is kept.
+    pub fn photograph(
+        &self,
+        spec: &str,
+        cancel: &AtomicBool,
+        mut preview: impl FnMut(Preview),
+    ) -> Result<Vec<u8>, Message> {
         let mut cam = self.started_camera(spec)?;
-        for _ in 0..50 {
+        let started = Instant::now();
+        let mut last: Option<image::RgbImage> = None;
+        let mut waits = 0;
+        let r = loop {
             if cancel.load(Ordering::Relaxed) {
-                break;
+                break Err(cancelled());
             }
             match cam.next_frame(Duration::from_millis(500)) {
                 Ok(f) => {
-                    cam.stop();
-                    let mut out = Vec::new();
-                    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
-                        .encode_image(&f.into_image())
-                        .map_err(|e| msg(&e))?;
-                    return Ok(out);
+                    let img = f.into_image();
+                    preview(Preview {
+                        width: img.width(),
+                        height: img.height(),
+                        rgb: Arc::new(img.as_raw().clone()),
+                        checks: Vec::new(),
+                        run: 0,
+                    });
+                    last = Some(img);
+                    if started.elapsed() >= PAPER_SETTLE {
+                        break Ok(());
+                    }
                 }
-                Err(camera::CameraError::Timeout(_)) => continue,
-                Err(e) => {
-                    cam.stop();
-                    return Err(msg(&e));
-                }
+                Err(camera::CameraError::Timeout(_)) if waits < 20 => waits += 1,
+                // A virtual camera that played all its pictures: the last one is the photo.
+                Err(camera::CameraError::EndOfStream) if last.is_some() => break Ok(()),
+                Err(e) => break Err(msg(&e)),
             }
-        }
+        };
         cam.stop();
-        Err(cancelled())
+        r?;
+        let img = last.ok_or_else(|| {
+            Message::error(
+                "Camera không gửi hình: kiểm tra camera",
+                "The camera sends no picture: check the camera",
+            )
+        })?;
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+            .encode_image(&img)
+            .map_err(|e| msg(&e))?;
+        Ok(out)
     }
 
     /// The portrait: auto-capture when the checks pass on K frames in a row, or with a
@@ -578,14 +786,17 @@ impl Devices {
         cancel: &AtomicBool,
     ) -> Result<PcscCard, Message> {
         let reader = resolve_reader(&config.reader)?;
-        let deadline = Instant::now() + Duration::from_secs(config.card_wait_secs);
+        // Elapsed time against the wait: `Instant + Duration` panics on overflow (the
+        // station file bounds the wait as well).
+        let started = Instant::now();
+        let wait = Duration::from_secs(config.card_wait_secs);
         loop {
             if cancel.load(Ordering::Relaxed) {
                 return Err(cancelled());
             }
             match cardreader::wait_for_card(&reader, Duration::from_millis(300)) {
                 Ok(()) => break,
-                Err(TransportError::WaitTimeout) if Instant::now() < deadline => continue,
+                Err(TransportError::WaitTimeout) if started.elapsed() < wait => continue,
                 Err(TransportError::WaitTimeout) => {
                     return Err(Message::error(
                         format!("Không có thẻ trong đầu đọc {reader}"),

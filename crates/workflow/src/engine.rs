@@ -4,7 +4,9 @@
 //!
 //! Device calls (camera, sensor, printer, card) block, so each runs on tokio's blocking pool
 //! with a cancel flag; while one runs the engine still answers (cancel, abort, snapshots),
-//! and the UI thread never waits on a device. Every change to the enrollment is written to
+//! and the UI thread never waits on a device. Each such job has a number and the
+//! enrollment it was started for: its result counts only while it is the current job, for
+//! that enrollment (an abort detaches the job; what it answers later is dropped). Every change to the enrollment is written to
 //! the vault (one SQLite transaction, encrypted) before the snapshot shows it, so what the
 //! officer saw done survives a crash or a pulled power cable.
 
@@ -20,7 +22,7 @@ use tokio::sync::{mpsc, watch};
 use vault::{RecordStatus, Vault};
 
 use crate::config::StationConfig;
-use crate::devices::{Devices, StationKeys};
+use crate::devices::{Device, Devices, StationKeys};
 use crate::model::{
     CardWritten, CheckIn, Enrollment, FingerTaken, PortraitTaken, PrintedSheet, Step,
 };
@@ -113,6 +115,9 @@ pub enum Intent {
         kind: String,
         reason: String,
     },
+    /// Take this finger (ISO/IEC 19794-4 code) again: its capture or exception is cleared
+    /// (audited), and a sheet printed before must be printed and signed again.
+    RetakeFinger(u8),
     /// Print the information sheet.
     Print,
     /// The applicant signed the printed sheet.
@@ -274,6 +279,8 @@ pub struct Snapshot {
     pub preview: Option<Preview>,
     pub finger: Option<FingerPrompt>,
     pub devices: Vec<DeviceState>,
+    /// Device checks completed so far (the list above is from the last one).
+    pub devices_checked: u64,
     pub resumable: Vec<Resumable>,
     /// Set once the engine has stopped.
     pub stopped: bool,
@@ -351,7 +358,13 @@ impl Handle {
     }
 }
 
-/// Results of device work, sent back to the engine loop.
+/// Results of device work, sent back to the engine loop with the job they belong to.
+struct Stamped {
+    job: u64,
+    done: Done,
+}
+
+/// What device work sends back.
 enum Done {
     Qr(Result<String, Message>),
     Paper(Result<Vec<u8>, Message>, String),
@@ -369,6 +382,36 @@ enum Done {
     Preview(Preview),
     FingerEvent(Message),
     Progress(f32),
+    /// The device call panicked or its task was lost.
+    Failed(Message),
+    /// A device check's states (`None`: the check itself failed). Not a job: stamped 0.
+    Devices(Option<Vec<DeviceState>>),
+}
+
+/// The device work under way (or left running by an abort): its number, the device it
+/// holds and the enrollment it was started for. A result counts only for the current job
+/// and its own enrollment; anything else is a late answer and is dropped.
+#[derive(Debug, Clone)]
+struct Job {
+    id: u64,
+    device: Device,
+    enrollment: Option<String>,
+}
+
+/// The sending end a device job uses: every message carries the job's number.
+#[derive(Clone)]
+struct Emit {
+    job: u64,
+    tx: mpsc::UnboundedSender<Stamped>,
+}
+
+impl Emit {
+    fn send(&self, done: Done) {
+        let _ = self.tx.send(Stamped {
+            job: self.job,
+            done,
+        });
+    }
 }
 
 fn now_ms() -> i64 {
@@ -397,14 +440,24 @@ pub struct Engine {
     enrollment: Option<Enrollment>,
     snapshot: Snapshot,
     tx_snap: watch::Sender<Snapshot>,
-    done_tx: mpsc::UnboundedSender<Done>,
+    done_tx: mpsc::UnboundedSender<Stamped>,
     cancel: Arc<AtomicBool>,
-    busy: bool,
+    /// The device work under way; the snapshot's `busy` is shown while it is set.
+    job: Option<Job>,
+    /// Jobs an abort detached from their enrollment, still running (a print CUPS has not
+    /// finished): their device stays theirs until their (dropped) result comes.
+    detached: Vec<Job>,
+    jobs_started: u64,
+    /// A device check is under way; another was asked for meanwhile.
+    refreshing: bool,
+    refresh_again: bool,
     finger_work: HashMap<u8, FingerWork>,
     minutiae: HashMap<u8, Vec<fingerprint::minutiae::Minutia>>,
     fingers: Vec<u8>,
     portrait_manual: Option<String>,
     card_started: Option<Instant>,
+    /// A card written and verified whose record the vault refused (application number).
+    unsaved_card: Option<(String, CardWritten)>,
 }
 
 impl Engine {
@@ -435,6 +488,7 @@ impl Engine {
             preview: None,
             finger: None,
             devices: Vec::new(),
+            devices_checked: 0,
             resumable: Vec::new(),
             stopped: false,
             handled: 0,
@@ -459,15 +513,20 @@ impl Engine {
             tx_snap,
             done_tx,
             cancel: Arc::new(AtomicBool::new(false)),
-            busy: false,
+            job: None,
+            detached: Vec::new(),
+            jobs_started: 0,
+            refreshing: false,
+            refresh_again: false,
             finger_work: HashMap::new(),
             minutiae: HashMap::new(),
             fingers,
             portrait_manual: None,
             card_started: None,
+            unsaved_card: None,
         };
         tokio::spawn(async move {
-            engine.refresh_devices().await;
+            engine.refresh_devices();
             engine.publish();
             // The idle rule runs on a timer too, so a station left alone locks on time.
             let mut idle_check = tokio::time::interval(Duration::from_secs(5));
@@ -534,10 +593,18 @@ impl Engine {
 
     /// True when the session has just locked (the snapshot must change).
     fn check_idle(&mut self) -> bool {
+        let busy = self.job.is_some();
         let Some(v) = self.vault.as_mut() else {
             return false;
         };
         if !v.is_unlocked() {
+            return false;
+        }
+        if busy {
+            // Device work the officer started is the officer at work: the session stays
+            // open, and the result is saved when it comes (a lock meanwhile would make the
+            // vault refuse it).
+            let _ = tokio::task::block_in_place(|| v.touch());
             return false;
         }
         match tokio::task::block_in_place(|| v.check_idle()) {
@@ -553,20 +620,65 @@ impl Engine {
         self.snapshot.message = Some(m);
     }
 
-    async fn refresh_devices(&mut self) {
+    /// Checks the devices on the blocking pool (libfprint's sensor probe alone takes up to
+    /// 3 s); the states come back as a result, so Stop and Abort are answered meanwhile. A
+    /// device that device work holds is not probed. One check at a time: asked again
+    /// meanwhile, another follows.
+    fn refresh_devices(&mut self) {
+        if self.refreshing {
+            self.refresh_again = true;
+            return;
+        }
+        self.refreshing = true;
+        let in_use: Vec<Device> = self
+            .job
+            .iter()
+            .chain(&self.detached)
+            .map(|j| j.device)
+            .collect();
         let devices = self.devices.clone();
         let config = self.config.clone();
         let keys = self.keys.is_some();
-        let states = tokio::task::spawn_blocking(move || devices.states(&config, keys))
-            .await
-            .unwrap_or_default();
-        self.snapshot.devices = states;
+        let emit = Emit {
+            job: 0,
+            tx: self.done_tx.clone(),
+        };
+        let check =
+            tokio::task::spawn_blocking(move || devices.states_except(&config, keys, &in_use));
+        tokio::spawn(async move {
+            emit.send(Done::Devices(check.await.ok()));
+        });
     }
 
-    /// Writes the enrollment to the vault. A failure here is shown and the state is kept
-    /// in memory, so the officer can retry once the vault is usable again.
-    fn persist(&mut self, action: &str) -> bool {
-        let (Some(v), Some(e)) = (self.vault.as_mut(), self.enrollment.as_mut()) else {
+    fn on_devices(&mut self, states: Option<Vec<DeviceState>>) {
+        self.refreshing = false;
+        match states {
+            Some(states) => {
+                self.snapshot.devices = states;
+                self.snapshot.devices_checked += 1;
+            }
+            None => self.say(Message::error(
+                "Không kiểm tra được thiết bị; bấm Kiểm tra lại thiết bị",
+                "The devices could not be checked; press Check devices again",
+            )),
+        }
+        if std::mem::take(&mut self.refresh_again) {
+            self.refresh_devices();
+        }
+    }
+
+    /// The open enrollment, to change: the change goes to [`Engine::commit`].
+    fn draft(&self) -> Enrollment {
+        self.enrollment.clone().expect("open")
+    }
+
+    /// Writes `e` to the vault, and only once it is committed makes it the enrollment in
+    /// memory (which the snapshot shows): what the officer sees done is on disk. When the
+    /// write fails, the enrollment stays as it was and the officer sees why (and can do it
+    /// again once the vault is usable).
+    fn commit(&mut self, mut e: Enrollment, action: &str) -> bool {
+        let Some(v) = self.vault.as_mut() else {
+            self.say(Message::error("Hãy đăng nhập trước", "Log in first"));
             return false;
         };
         if let Some(o) = &self.officer {
@@ -578,7 +690,7 @@ impl Engine {
             Step::WriteCard | Step::PrintSign if e.signed => RecordStatus::Enrolled,
             _ => RecordStatus::InProgress,
         };
-        let payload = match serde_json::to_vec(e) {
+        let payload = match serde_json::to_vec(&e) {
             Ok(p) => zeroize::Zeroizing::new(p),
             Err(err) => {
                 let m = Message::error(
@@ -592,17 +704,21 @@ impl Engine {
         let id = e.id.clone();
         // The facts reports read, sealed beside the record (serializing plain data cannot
         // fail; if it did, the record is still written and reports read it in full).
-        let facts = serde_json::to_vec(&crate::report::EnrollmentFacts::of(e)).ok();
-        let r = tokio::task::block_in_place(|| {
+        let facts = serde_json::to_vec(&crate::report::EnrollmentFacts::of(&e)).ok();
+        // The record, its own audit entry and the step's action are one transaction.
+        if let Err(err) = tokio::task::block_in_place(|| {
             v.put_record_audited(&id, status, &payload, facts.as_deref(), Some(action))
-        });
-        match r {
-            Ok(()) => true,
-            Err(err) => {
-                self.say(Message::from_display(&err));
-                false
-            }
+        }) {
+            let m = Message::from_display(&err);
+            self.say(Message::error(
+                format!("Chưa lưu được, chưa thay đổi gì: {}", m.vi),
+                format!("Not saved, nothing changed: {}", m.en),
+            ));
+            return false;
         }
+        // Committed: from here the vault holds it, so memory does too.
+        self.enrollment = Some(e);
+        true
     }
 
     fn require_login(&mut self) -> bool {
@@ -637,11 +753,16 @@ impl Engine {
     }
 
     async fn on_intent(&mut self, intent: Intent) {
-        // While a device works, only cancel and abort are taken.
-        if self.busy
+        // While a device works, only cancel and abort are taken (and the device check, the
+        // officer's activity and the unlock, which touch no enrollment).
+        if self.job.is_some()
             && !matches!(
                 intent,
-                Intent::Cancel | Intent::Abort { .. } | Intent::Refresh
+                Intent::Cancel
+                    | Intent::Abort { .. }
+                    | Intent::Refresh
+                    | Intent::Activity
+                    | Intent::Unlock { .. }
             )
         {
             self.say(Message::error(
@@ -658,7 +779,8 @@ impl Engine {
             Intent::Login { name, password } => self.login(&name, &password),
             Intent::Unlock { password } => {
                 if let Some(v) = self.vault.as_mut() {
-                    match v.resume(&password) {
+                    // Argon2id: off the async threads.
+                    match tokio::task::block_in_place(|| v.resume(&password)) {
                         Ok(()) => self.say(Message::info("Đã mở khóa", "Unlocked")),
                         Err(e) => self.say(Message::from_display(&e)),
                     }
@@ -674,7 +796,7 @@ impl Engine {
                 self.snapshot.resumable.clear();
             }
             Intent::Refresh => {
-                self.refresh_devices().await;
+                self.refresh_devices();
                 self.load_resumable();
             }
             Intent::Cancel => {
@@ -731,13 +853,17 @@ impl Engine {
             ));
             return;
         }
-        match Vault::create(
-            &self.vault_path,
-            supervisor,
-            password,
-            SystemClock,
-            self.policy,
-        ) {
+        // Argon2id (hash and key wrap): off the async threads.
+        let created = tokio::task::block_in_place(|| {
+            Vault::create(
+                &self.vault_path,
+                supervisor,
+                password,
+                SystemClock,
+                self.policy,
+            )
+        });
+        match created {
             Ok(v) => {
                 self.vault = Some(v);
                 self.officer = Some(supervisor.to_string());
@@ -816,9 +942,8 @@ impl Engine {
             &officer,
             now_ms(),
         );
-        self.enrollment = Some(e);
-        self.reset_step_state();
-        if self.persist("enroll.start") {
+        if self.commit(e, "enroll.start") {
+            self.reset_step_state();
             self.say(Message::info(
                 format!("Số thứ tự {next}"),
                 format!("Queue number {next}"),
@@ -831,7 +956,9 @@ impl Engine {
         match v.get_record(id) {
             Ok((_, pt)) => match serde_json::from_slice::<Enrollment>(&pt) {
                 Ok(e) if !e.is_finished() => {
-                    self.enrollment = Some(e);
+                    // As read from the vault, it is committed already; the resume itself
+                    // (this officer, the audit entry) is committed next.
+                    self.enrollment = Some(e.clone());
                     self.reset_step_state();
                     if let Some(e) = &self.enrollment {
                         // Minutiae of the fingers already taken, for the duplicate check.
@@ -845,8 +972,9 @@ impl Engine {
                             }
                         }
                     }
-                    self.persist("enroll.resume");
-                    self.say(Message::info("Tiếp tục hồ sơ", "Enrollment resumed"));
+                    if self.commit(e, "enroll.resume") {
+                        self.say(Message::info("Tiếp tục hồ sơ", "Enrollment resumed"));
+                    }
                 }
                 Ok(_) => self.say(Message::error(
                     "Hồ sơ đã kết thúc",
@@ -909,20 +1037,74 @@ impl Engine {
         })
     }
 
-    fn start_work(&mut self, what: Message) -> Arc<AtomicBool> {
-        self.busy = true;
+    /// Runs `work` on tokio's blocking pool as the current job on `device`, for the open
+    /// enrollment (if any). Its result comes back stamped with the job's number. Refused
+    /// (false) while a job an abort left running still holds the device.
+    fn spawn_job<F>(&mut self, device: Device, what: Message, work: F) -> bool
+    where
+        F: FnOnce(Arc<AtomicBool>, Emit) -> Done + Send + 'static,
+    {
+        if self.detached.iter().any(|j| j.device == device) {
+            self.say(Message::error(
+                "Thiết bị còn đang xong việc của hồ sơ đã hủy; chờ một lát rồi thử lại",
+                "The device is still finishing the aborted enrollment's work; wait a moment and try again",
+            ));
+            return false;
+        }
+        self.jobs_started += 1;
+        let id = self.jobs_started;
         self.cancel = Arc::new(AtomicBool::new(false));
+        self.job = Some(Job {
+            id,
+            device,
+            enrollment: self.enrollment.as_ref().map(|e| e.id.clone()),
+        });
         self.snapshot.busy = Some(Busy {
             what,
             progress: None,
         });
         self.snapshot.message = None;
-        self.cancel.clone()
+        let cancel = self.cancel.clone();
+        let emit = Emit {
+            job: id,
+            tx: self.done_tx.clone(),
+        };
+        let events = emit.clone();
+        let work = tokio::task::spawn_blocking(move || work(cancel, events));
+        // A device call that panics (a driver's bug, a library's unwrap) must not leave the
+        // step busy for ever: the panic, caught by tokio as a JoinError, comes back as this
+        // job's result, an error the officer can retry after.
+        tokio::spawn(async move {
+            let done = match work.await {
+                Ok(done) => done,
+                Err(e) => {
+                    eprintln!(
+                        "idstation: việc thiết bị số {id} ({}) dừng bất thường / device job {id} ({}) ended abnormally{}",
+                        device.slug(),
+                        device.slug(),
+                        if e.is_panic() { " (panic)" } else { "" }
+                    );
+                    Done::Failed(Message::error(
+                        format!(
+                            "Thiết bị gặp lỗi nội bộ ({}); thử lại bước này, nếu còn lỗi thì khởi động lại trạm",
+                            device.name_vi()
+                        ),
+                        format!(
+                            "The device failed internally ({}); try the step again, and restart the station if it fails again",
+                            device.name_en()
+                        ),
+                    ))
+                }
+            };
+            emit.send(done);
+        });
+        true
     }
 
-    fn end_work(&mut self) {
-        self.busy = false;
+    /// The current job is over: the snapshot stops showing it.
+    fn end_work(&mut self) -> Option<Job> {
         self.snapshot.busy = None;
+        self.job.take()
     }
 
     fn on_step_intent(&mut self, intent: Intent) {
@@ -945,7 +1127,7 @@ impl Engine {
             Intent::CheckInPaper { note } if step == Step::CheckIn => self.paper(note),
             Intent::SubmitRecord(r) if step == Step::Data => self.submit_record(*r),
             Intent::SaveDraft(fields) if step == Step::Data => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 // Bounded: 20 fields of at most a few hundred characters each.
                 let fields: std::collections::BTreeMap<String, String> = fields
                     .into_iter()
@@ -954,7 +1136,7 @@ impl Engine {
                     .collect();
                 if e.draft.as_ref() != Some(&fields) {
                     e.draft = Some(fields);
-                    self.persist("enroll.draft");
+                    self.commit(e, "enroll.draft");
                 }
             }
             Intent::CapturePortrait if step == Step::Portrait => self.capture_portrait(None),
@@ -973,9 +1155,10 @@ impl Engine {
             Intent::FingerException { kind, reason } if step == Step::Fingerprints => {
                 self.finger_exception(kind, reason)
             }
+            Intent::RetakeFinger(code) if step == Step::Fingerprints => self.retake_finger(code),
             Intent::Print if step == Step::PrintSign => self.print(),
             Intent::ConfirmSigned if step == Step::PrintSign => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 if e.printed.is_none() {
                     self.say(Message::error(
                         "In phiếu trước khi ký",
@@ -983,7 +1166,7 @@ impl Engine {
                     ));
                 } else {
                     e.signed = true;
-                    if self.persist("enroll.signed") {
+                    if self.commit(e, "enroll.signed") {
                         self.say(Message::info(
                             "Đã xác nhận công dân ký phiếu",
                             "The applicant's signature is confirmed",
@@ -992,47 +1175,60 @@ impl Engine {
                 }
             }
             Intent::Correction if step == Step::PrintSign => {
-                let e = self.enrollment.as_mut().expect("open");
-                let now = now_ms();
-                if let Err(m) = e.correction(now) {
+                let mut e = self.draft();
+                if let Err(m) = e.correction(now_ms()) {
                     self.say(Message::error(m.vi, m.en));
                 } else {
-                    self.persist("enroll.correction");
+                    self.commit(e, "enroll.correction");
                 }
             }
             Intent::WriteCard if step == Step::WriteCard => self.write_card(),
             Intent::PrintReceipt if step == Step::Done => self.print_receipt(),
             Intent::Next => {
-                let fingers = self.fingers.clone();
-                let e = self.enrollment.as_mut().expect("open");
-                match e.advance(&fingers, now_ms()) {
+                let mut e = self.draft();
+                match e.advance(&self.fingers, now_ms()) {
                     Ok(s) => {
-                        self.snapshot.message = None;
-                        self.snapshot.preview = None;
-                        let action = format!("enroll.step.{}", s.slug());
-                        self.persist(&action);
+                        if self.commit(e, &format!("enroll.step.{}", s.slug())) {
+                            self.snapshot.message = None;
+                            self.snapshot.preview = None;
+                        }
                     }
                     Err(m) => self.say(Message::error(m.vi, m.en)),
                 }
             }
             Intent::Back => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 match e.back(now_ms()) {
                     Ok(s) => {
-                        self.snapshot.message = None;
-                        let action = format!("enroll.back.{}", s.slug());
-                        self.persist(&action);
+                        if self.commit(e, &format!("enroll.back.{}", s.slug())) {
+                            self.snapshot.message = None;
+                        }
                     }
                     Err(m) => self.say(Message::error(m.vi, m.en)),
                 }
             }
             Intent::Abort { reason } => {
-                self.cancel.store(true, Ordering::Relaxed);
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 match e.abort(&reason, now_ms()) {
                     Ok(()) => {
-                        self.end_work();
-                        self.persist("enroll.abort");
+                        let id = e.id.clone();
+                        if !self.commit(e, "enroll.abort") {
+                            return;
+                        }
+                        // The enrollment's device work is stopped and detached: whatever it
+                        // still answers belongs to no enrollment. A device that cannot stop
+                        // at once (a print CUPS is finishing) stays held until it answers.
+                        if self
+                            .job
+                            .as_ref()
+                            .is_some_and(|j| j.enrollment.as_deref() == Some(id.as_str()))
+                        {
+                            self.cancel.store(true, Ordering::Relaxed);
+                            if let Some(j) = self.end_work() {
+                                self.detached.push(j);
+                            }
+                            self.snapshot.preview = None;
+                        }
                         self.say(Message::info("Đã hủy hồ sơ", "Enrollment aborted"));
                     }
                     Err(m) => self.say(Message::error(m.vi, m.en)),
@@ -1045,22 +1241,23 @@ impl Engine {
                 match (qr_text, scan) {
                     (Some(t), false) => self.prefill(&t),
                     (None, true) => {
-                        let cancel = self.start_work(Message::info(
-                            "Đưa mã QR trên thẻ cũ trước camera",
-                            "Hold the former card's QR code in front of the camera",
-                        ));
                         let devices = self.devices.clone();
                         let spec = self.config.camera.clone();
-                        let tx = self.done_tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let r = devices.scan_qr_with(
-                                &spec,
-                                &cancel,
-                                Duration::from_secs(30),
-                                |t| checkpoint::CardQr::parse(t).is_ok(),
-                            );
-                            let _ = tx.send(Done::Prefill(r));
-                        });
+                        self.spawn_job(
+                            Device::Camera,
+                            Message::info(
+                                "Đưa mã QR trên thẻ cũ trước camera",
+                                "Hold the former card's QR code in front of the camera",
+                            ),
+                            move |cancel, _| {
+                                Done::Prefill(devices.scan_qr_with(
+                                    &spec,
+                                    &cancel,
+                                    Duration::from_secs(30),
+                                    |t| checkpoint::CardQr::parse(t).is_ok(),
+                                ))
+                            },
+                        );
                     }
                     _ => self.say(Message::error(
                         "Nhập mã QR của thẻ cũ hoặc quét nó",
@@ -1074,9 +1271,10 @@ impl Engine {
             Intent::CapturePortrait | Intent::ManualPortrait { .. } => {
                 wrong_step(self, Step::Portrait)
             }
-            Intent::CaptureFinger | Intent::AcceptLowQuality | Intent::FingerException { .. } => {
-                wrong_step(self, Step::Fingerprints)
-            }
+            Intent::CaptureFinger
+            | Intent::AcceptLowQuality
+            | Intent::FingerException { .. }
+            | Intent::RetakeFinger(_) => wrong_step(self, Step::Fingerprints),
             Intent::Print | Intent::ConfirmSigned | Intent::Correction => {
                 wrong_step(self, Step::PrintSign)
             }
@@ -1224,17 +1422,17 @@ impl Engine {
             return;
         }
         self.snapshot.checkpoint = None;
-        let cancel = self.start_work(Message::info(
-            "Đặt thẻ vào đầu đọc",
-            "Put the card on the reader",
-        ));
         let devices = self.devices.clone();
         let config = self.config.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = crate::checkpoint::run(&devices, &config, presented, &cancel);
-            let _ = tx.send(Done::Checkpoint(Box::new(r), direction, checkpoint_id));
-        });
+        // A QR scan uses the camera before the card; the reader is the device held.
+        self.spawn_job(
+            Device::Card,
+            Message::info("Đặt thẻ vào đầu đọc", "Put the card on the reader"),
+            move |cancel, _| {
+                let r = crate::checkpoint::run(&devices, &config, presented, &cancel);
+                Done::Checkpoint(Box::new(r), direction, checkpoint_id)
+            },
+        );
     }
 
     fn checkpoint_history(&mut self) {
@@ -1261,7 +1459,7 @@ impl Engine {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let e = self.enrollment.as_mut().expect("open");
+        let mut e = self.draft();
         let draft = e.draft.get_or_insert_with(Default::default);
         for (k, v) in [
             ("id_number", q.id_number.clone()),
@@ -1275,7 +1473,7 @@ impl Engine {
                 draft.insert(k.to_string(), v);
             }
         }
-        if self.persist("enroll.prefill") {
+        if self.commit(e, "enroll.prefill") {
             self.say(Message::info(
                 "Đã điền sẵn từ thẻ cũ; kiểm tra và nhập các mục còn lại",
                 "Prefilled from the former card; check it and enter the rest",
@@ -1292,30 +1490,30 @@ impl Engine {
             ));
             return;
         }
-        let e = self.enrollment.as_mut().expect("open");
+        let mut e = self.draft();
         e.checkin = Some(CheckIn::Qr {
             code,
             at: now_ms() / 1000,
         });
-        self.persist("enroll.checkin.qr");
-        self.say(Message::info(
-            "Đã ghi nhận mã QR khai báo y tế",
-            "Health-declaration QR code recorded",
-        ));
+        if self.commit(e, "enroll.checkin.qr") {
+            self.say(Message::info(
+                "Đã ghi nhận mã QR khai báo y tế",
+                "Health-declaration QR code recorded",
+            ));
+        }
     }
 
     fn scan_qr(&mut self) {
-        let cancel = self.start_work(Message::info(
-            "Đưa mã QR trước camera",
-            "Hold the QR code in front of the camera",
-        ));
         let devices = self.devices.clone();
         let spec = self.config.camera.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = devices.scan_qr(&spec, &cancel, Duration::from_secs(30));
-            let _ = tx.send(Done::Qr(r));
-        });
+        self.spawn_job(
+            Device::Camera,
+            Message::info(
+                "Đưa mã QR trước camera",
+                "Hold the QR code in front of the camera",
+            ),
+            move |cancel, _| Done::Qr(devices.scan_qr(&spec, &cancel, Duration::from_secs(30))),
+        );
     }
 
     fn paper(&mut self, note: String) {
@@ -1326,17 +1524,19 @@ impl Engine {
             ));
             return;
         }
-        let cancel = self.start_work(Message::info(
-            "Đặt tờ khai trước camera",
-            "Hold the paper form in front of the camera",
-        ));
         let devices = self.devices.clone();
         let spec = self.config.camera.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = devices.photograph(&spec, &cancel);
-            let _ = tx.send(Done::Paper(r, note));
-        });
+        self.spawn_job(
+            Device::Camera,
+            Message::info(
+                "Đặt tờ khai trước camera",
+                "Hold the paper form in front of the camera",
+            ),
+            move |cancel, emit| {
+                let r = devices.photograph(&spec, &cancel, |p| emit.send(Done::Preview(p)));
+                Done::Paper(r, note)
+            },
+        );
     }
 
     fn submit_record(&mut self, record: CitizenRecord) {
@@ -1355,13 +1555,14 @@ impl Engine {
         match citizen::validate(&record, &policy, today) {
             Ok(()) => {
                 self.snapshot.validation.clear();
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 if e.record.as_ref() != Some(&record) {
                     e.data_changed();
                 }
                 e.record = Some(record);
-                self.persist("enroll.data");
-                self.say(Message::info("Thông tin hợp lệ", "The data is valid"));
+                if self.commit(e, "enroll.data") {
+                    self.say(Message::info("Thông tin hợp lệ", "The data is valid"));
+                }
             }
             Err(errs) => {
                 self.snapshot.validation = errs
@@ -1383,21 +1584,23 @@ impl Engine {
     }
 
     fn capture_portrait(&mut self, manual: Option<String>) {
-        let cancel = self.start_work(Message::info(
-            "Nhìn thẳng vào camera, bỏ khẩu trang",
-            "Look straight at the camera, mask off",
-        ));
-        self.portrait_manual = manual.clone();
         let devices = self.devices.clone();
         let config = self.config.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let tx2 = tx.clone();
-            let r = devices.portrait(&config, manual, &cancel, move |p| {
-                let _ = tx2.send(Done::Preview(p));
-            });
-            let _ = tx.send(Done::Portrait(r));
-        });
+        let reason = manual.clone();
+        if self.spawn_job(
+            Device::Camera,
+            Message::info(
+                "Nhìn thẳng vào camera, bỏ khẩu trang",
+                "Look straight at the camera, mask off",
+            ),
+            move |cancel, emit| {
+                Done::Portrait(devices.portrait(&config, reason, &cancel, move |p| {
+                    emit.send(Done::Preview(p))
+                }))
+            },
+        ) {
+            self.portrait_manual = manual;
+        }
     }
 
     fn capture_finger(&mut self) {
@@ -1406,20 +1609,21 @@ impl Engine {
             return;
         };
         let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
-        let cancel = self.start_work(Message::info(
-            format!("Đặt {} lên cảm biến", pos.name_vi().to_lowercase()),
-            format!("Place the {} on the sensor", pos.name_en()),
-        ));
         let devices = self.devices.clone();
         let timeout = Duration::from_secs(self.config.finger_timeout_secs);
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let tx2 = tx.clone();
-            let r = devices.capture_finger(pos, timeout, &cancel, move |m| {
-                let _ = tx2.send(Done::FingerEvent(m));
-            });
-            let _ = tx.send(Done::Finger(code, r));
-        });
+        self.spawn_job(
+            Device::Sensor,
+            Message::info(
+                format!("Đặt {} lên cảm biến", pos.name_vi().to_lowercase()),
+                format!("Place the {} on the sensor", pos.name_en()),
+            ),
+            move |cancel, emit| {
+                let r = devices.capture_finger(pos, timeout, &cancel, move |m| {
+                    emit.send(Done::FingerEvent(m))
+                });
+                Done::Finger(code, r)
+            },
+        );
     }
 
     fn on_finger(&mut self, code: u8, image: fingerprint::GreyImage) {
@@ -1456,8 +1660,7 @@ impl Engine {
         }
         if a.score >= threshold {
             let attempts = w.attempts;
-            self.minutiae.insert(code, a.minutiae);
-            let e = self.enrollment.as_mut().expect("open");
+            let mut e = self.draft();
             e.set_finger(
                 code,
                 FingerTaken::Captured {
@@ -1466,12 +1669,14 @@ impl Engine {
                     png,
                 },
             );
-            self.finger_work.remove(&code);
-            self.persist(&format!("enroll.finger.{}", pos.slug()));
-            self.say(Message::info(
-                format!("{}: chất lượng {}", pos.name_vi(), a.score),
-                format!("{}: quality {}", pos.name_en(), a.score),
-            ));
+            if self.commit(e, &format!("enroll.finger.{}", pos.slug())) {
+                self.minutiae.insert(code, a.minutiae);
+                self.finger_work.remove(&code);
+                self.say(Message::info(
+                    format!("{}: chất lượng {}", pos.name_vi(), a.score),
+                    format!("{}: quality {}", pos.name_en(), a.score),
+                ));
+            }
         } else {
             w.guidance = Some(if w.attempts >= max {
                 Message::error(
@@ -1525,11 +1730,10 @@ impl Engine {
             return;
         };
         let attempts = w.attempts;
-        if let Ok(img) = fingerprint::GreyImage::from_png(&png) {
-            self.minutiae
-                .insert(code, fingerprint::quality::assess(&img).minutiae);
-        }
-        let e = self.enrollment.as_mut().expect("open");
+        let minutiae = fingerprint::GreyImage::from_png(&png)
+            .ok()
+            .map(|img| fingerprint::quality::assess(&img).minutiae);
+        let mut e = self.draft();
         e.set_finger(
             code,
             FingerTaken::AcceptedLowQuality {
@@ -1538,8 +1742,12 @@ impl Engine {
                 png,
             },
         );
-        self.finger_work.remove(&code);
-        self.persist(&format!("enroll.finger.low_quality.{}", pos.slug()));
+        if self.commit(e, &format!("enroll.finger.low_quality.{}", pos.slug())) {
+            if let Some(m) = minutiae {
+                self.minutiae.insert(code, m);
+            }
+            self.finger_work.remove(&code);
+        }
     }
 
     fn finger_exception(&mut self, kind: String, reason: String) {
@@ -1554,7 +1762,7 @@ impl Engine {
             return;
         }
         let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
-        let e = self.enrollment.as_mut().expect("open");
+        let mut e = self.draft();
         e.set_finger(
             code,
             FingerTaken::Exception {
@@ -1562,42 +1770,72 @@ impl Engine {
                 reason: reason.chars().take(500).collect(),
             },
         );
-        self.finger_work.remove(&code);
-        self.persist(&format!("enroll.finger.exception.{}", pos.slug()));
+        if self.commit(e, &format!("enroll.finger.exception.{}", pos.slug())) {
+            self.finger_work.remove(&code);
+        }
+    }
+
+    fn retake_finger(&mut self, code: u8) {
+        let pos = FingerPosition::from_code(code).unwrap_or(FingerPosition::Unknown);
+        let mut e = self.draft();
+        let had_sheet = e.printed.is_some();
+        match e.retake_finger(code) {
+            Ok(_) => {
+                if self.commit(e, &format!("enroll.finger.retake.{}", pos.slug())) {
+                    self.minutiae.remove(&code);
+                    self.finger_work.remove(&code);
+                    let (vi, en) = if had_sheet {
+                        (
+                            "; phiếu đã in phải in lại và ký lại",
+                            "; the printed sheet must be printed and signed again",
+                        )
+                    } else {
+                        ("", "")
+                    };
+                    self.say(Message::info(
+                        format!("Lấy lại {}{vi}", pos.name_vi().to_lowercase()),
+                        format!("Retake the {}{en}", pos.name_en()),
+                    ));
+                }
+            }
+            Err(m) => self.say(Message::error(m.vi, m.en)),
+        }
     }
 
     fn print(&mut self) {
         let e = self.enrollment.clone().expect("open");
-        let cancel = self.start_work(Message::info(
-            "Đang in phiếu thu nhận thông tin",
-            "Printing the information sheet",
-        ));
         let devices = self.devices.clone();
         let config = self.config.clone();
         let officer = self.officer.clone().unwrap_or_default();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = devices.print_sheet(&config, &e, &officer, &cancel);
-            let _ = tx.send(Done::Printed(r));
-        });
+        self.spawn_job(
+            Device::Printer,
+            Message::info(
+                "Đang in phiếu thu nhận thông tin",
+                "Printing the information sheet",
+            ),
+            move |cancel, _| Done::Printed(devices.print_sheet(&config, &e, &officer, &cancel)),
+        );
     }
 
     fn print_receipt(&mut self) {
         let e = self.enrollment.clone().expect("open");
-        self.start_work(Message::info(
-            "Đang in giấy hẹn",
-            "Printing the receipt slip",
-        ));
         let devices = self.devices.clone();
         let config = self.config.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let r = devices.print_receipt(&config, &e);
-            let _ = tx.send(Done::Receipt(r));
-        });
+        self.spawn_job(
+            Device::Printer,
+            Message::info("Đang in giấy hẹn", "Printing the receipt slip"),
+            move |_, _| Done::Receipt(devices.print_receipt(&config, &e)),
+        );
     }
 
     fn write_card(&mut self) {
+        let open = self.enrollment.as_ref().map(|e| e.id.as_str());
+        if let Some((id, c)) = self.unsaved_card.clone() {
+            if Some(id.as_str()) == open {
+                return self.card_written(c);
+            }
+            self.unsaved_card = None;
+        }
         let Some(keys) = self.keys.clone() else {
             self.say(Message::error(
                 "Trạm chưa có khóa ký (idstation keys init / ds-key.p8)",
@@ -1606,24 +1844,84 @@ impl Engine {
             return;
         };
         let e = self.enrollment.clone().expect("open");
-        let cancel = self.start_work(Message::info(
-            "Đặt thẻ trắng vào đầu đọc",
-            "Put a blank card in the reader",
-        ));
-        self.card_started = Some(Instant::now());
         let devices = self.devices.clone();
         let config = self.config.clone();
-        let tx = self.done_tx.clone();
-        tokio::task::spawn_blocking(move || {
-            let tx2 = tx.clone();
-            let r = devices.write_card(&config, &keys, &e, &cancel, move |p| {
-                let _ = tx2.send(Done::Progress(p));
-            });
-            let _ = tx.send(Done::Card(r));
-        });
+        if self.spawn_job(
+            Device::Card,
+            Message::info(
+                "Đặt thẻ trắng vào đầu đọc",
+                "Put a blank card in the reader",
+            ),
+            move |cancel, emit| {
+                Done::Card(devices.write_card(&config, &keys, &e, &cancel, move |p| {
+                    emit.send(Done::Progress(p))
+                }))
+            },
+        ) {
+            self.card_started = Some(Instant::now());
+        }
     }
 
-    fn on_done(&mut self, done: Done) {
+    /// The card is written, locked and verified: the enrollment is done. The chip cannot be
+    /// written again, so when the vault refuses the record the card is kept here and Write
+    /// card saves it instead of writing.
+    fn card_written(&mut self, c: CardWritten) {
+        let mut e = self.draft();
+        // The message (which the headless runner prints) names the application, never the
+        // card's document number (the last 9 digits of the personal ID number); the done
+        // screen shows that to the officer.
+        let app = e.id.clone();
+        e.card = Some(c.clone());
+        let _ = e.advance(&[], now_ms());
+        if self.commit(e.clone(), "enroll.card.issued") {
+            self.unsaved_card = None;
+            self.say(Message::info(
+                format!("THẺ ĐÃ CẤP VÀ KIỂM TRA HỢP LỆ (hồ sơ {app})"),
+                format!("CARD ISSUED AND VERIFIED (application {app})"),
+            ));
+        } else {
+            let why = self.snapshot.message.clone();
+            self.unsaved_card = Some((e.id.clone(), c));
+            self.say(Message::error(
+                format!(
+                    "Thẻ đã ghi và kiểm tra nhưng hồ sơ chưa lưu được ({}); bấm Ghi thẻ để lưu lại (thẻ không bị ghi lần nữa)",
+                    why.as_ref().map_or("", |m| m.vi.as_str())
+                ),
+                format!(
+                    "The card is written and verified but the record is not saved ({}); press Write card to save it (the card is not written again)",
+                    why.as_ref().map_or("", |m| m.en.as_str())
+                ),
+            ));
+        }
+    }
+
+    fn on_done(&mut self, Stamped { job, done }: Stamped) {
+        let done = match done {
+            Done::Devices(states) => return self.on_devices(states),
+            done => done,
+        };
+        let final_result = !matches!(
+            done,
+            Done::Preview(_) | Done::Progress(_) | Done::FingerEvent(_)
+        );
+        if self.job.as_ref().is_none_or(|j| j.id != job) {
+            // A late answer: of a job an abort detached, or of no job at all. It changes
+            // nothing; its device is free again. The log line names the job, the device and
+            // the application number, nothing personal.
+            if final_result {
+                let (device, enrollment) = match self.detached.iter().position(|j| j.id == job) {
+                    Some(i) => {
+                        let j = self.detached.remove(i);
+                        (j.device.slug(), j.enrollment.unwrap_or_default())
+                    }
+                    None => ("?", String::new()),
+                };
+                eprintln!(
+                    "idstation: bỏ kết quả muộn của việc thiết bị số {job} ({device}, hồ sơ {enrollment}) / dropped the late result of device job {job} ({device}, application {enrollment})"
+                );
+            }
+            return;
+        }
         match done {
             Done::Preview(p) => {
                 self.snapshot.preview = Some(p);
@@ -1643,7 +1941,7 @@ impl Engine {
             }
             _ => {}
         }
-        self.end_work();
+        let finished = self.end_work();
         if let Done::Checkpoint(r, direction, checkpoint_id) = done {
             match *r {
                 Ok((claim, v)) => {
@@ -1670,67 +1968,71 @@ impl Engine {
             }
             return;
         }
-        // The enrollment may have been aborted while the device worked.
-        let open = self.enrollment.as_ref().is_some_and(|e| !e.is_finished());
+        // The result is for the enrollment the job was started for, and only while that one
+        // is open (a receipt: once it is done).
+        let same = finished.is_some_and(|j| {
+            j.enrollment.is_some()
+                && j.enrollment.as_deref() == self.enrollment.as_ref().map(|e| e.id.as_str())
+        });
+        let open = same && self.enrollment.as_ref().is_some_and(|e| !e.is_finished());
+        let issued = same
+            && self
+                .enrollment
+                .as_ref()
+                .is_some_and(|e| e.step == Step::Done);
         match done {
             Done::Qr(Ok(code)) if open => self.checked_in_qr(code),
             Done::Prefill(Ok(text)) if open => self.prefill(&text),
             Done::Paper(Ok(jpeg), note) if open => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 e.checkin = Some(CheckIn::Paper {
                     note: note.chars().take(2000).collect(),
                     photo_jpeg: jpeg,
                     at: now_ms() / 1000,
                 });
-                self.persist("enroll.checkin.paper");
-                self.say(Message::info(
-                    "Đã ghi nhận tờ khai giấy và ảnh chụp",
-                    "Paper declaration and its photo recorded",
-                ));
+                if self.commit(e, "enroll.checkin.paper") {
+                    self.say(Message::info(
+                        "Đã ghi nhận tờ khai giấy và ảnh chụp",
+                        "Paper declaration and its photo recorded",
+                    ));
+                }
             }
             Done::Portrait(Ok(p)) if open => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 let manual = p.manual_reason.is_some();
-                e.portrait = Some(p);
-                self.persist(if manual {
+                // A portrait retaken after the sheet was printed voids the sheet.
+                e.set_portrait(p);
+                let action = if manual {
                     "enroll.portrait.manual"
                 } else {
                     "enroll.portrait.auto"
-                });
-                self.say(Message::info("Đã chụp ảnh chân dung", "Portrait taken"));
+                };
+                if self.commit(e, action) {
+                    self.say(Message::info("Đã chụp ảnh chân dung", "Portrait taken"));
+                }
             }
             Done::Finger(code, Ok(img)) if open => self.on_finger(code, img),
             Done::Printed(Ok(p)) if open => {
-                let e = self.enrollment.as_mut().expect("open");
+                let mut e = self.draft();
                 e.printed = Some(p);
                 e.signed = false;
-                self.persist("enroll.printed");
-                self.say(Message::info(
-                    "Đã in; mời công dân kiểm tra và ký",
-                    "Printed; the applicant checks and signs it",
-                ));
-            }
-            Done::Card(Ok(c)) if open => {
-                let e = self.enrollment.as_mut().expect("open");
-                let doc = c.document_number.clone();
-                e.card = Some(c);
-                let now = now_ms();
-                let _ = e.advance(&[], now);
-                self.persist("enroll.card.issued");
-                self.say(Message::info(
-                    format!("THẺ ĐÃ CẤP VÀ KIỂM TRA HỢP LỆ ({doc})"),
-                    format!("CARD ISSUED AND VERIFIED ({doc})"),
-                ));
-            }
-            Done::Receipt(Ok(p)) => {
-                if let Some(e) = self.enrollment.as_mut() {
-                    e.receipt = Some(p);
+                if self.commit(e, "enroll.printed") {
+                    self.say(Message::info(
+                        "Đã in; mời công dân kiểm tra và ký",
+                        "Printed; the applicant checks and signs it",
+                    ));
                 }
-                self.persist("enroll.receipt");
-                self.say(Message::info(
-                    "Đã in giấy hẹn trả thẻ",
-                    "Receipt slip printed",
-                ));
+            }
+            Done::Card(Ok(c)) if open => self.card_written(c),
+            Done::Receipt(Ok(p)) if issued => {
+                let mut e = self.draft();
+                e.receipt = Some(p);
+                if self.commit(e, "enroll.receipt") {
+                    self.say(Message::info(
+                        "Đã in giấy hẹn trả thẻ",
+                        "Receipt slip printed",
+                    ));
+                }
             }
             Done::Receipt(Err(m))
             | Done::Prefill(Err(m))
@@ -1739,7 +2041,8 @@ impl Engine {
             | Done::Portrait(Err(m))
             | Done::Finger(_, Err(m))
             | Done::Printed(Err(m))
-            | Done::Card(Err(m)) => self.say(m),
+            | Done::Card(Err(m))
+            | Done::Failed(m) => self.say(m),
             _ => {}
         }
     }

@@ -304,10 +304,38 @@ impl Enrollment {
             .map(|(_, f)| f)
     }
 
+    /// Records a finger. A sheet printed before no longer shows what the card will hold.
     pub fn set_finger(&mut self, code: u8, taken: FingerTaken) {
         self.fingers.retain(|(c, _)| *c != code);
         self.fingers.push((code, taken));
         self.fingers.sort_by_key(|(c, _)| *c);
+        self.sheet_outdated();
+    }
+
+    /// Records the portrait (a new one replaces the old). A sheet printed before no longer
+    /// shows what the card will hold.
+    pub fn set_portrait(&mut self, portrait: PortraitTaken) {
+        self.portrait = Some(portrait);
+        self.sheet_outdated();
+    }
+
+    /// The officer takes a finger again: its capture or exception is cleared (the finger is
+    /// then asked for like one never taken), and the sheet must be printed and signed again.
+    pub fn retake_finger(&mut self, code: u8) -> Result<FingerTaken, NotReady> {
+        if self.step != Step::Fingerprints {
+            return Err(not_ready(
+                "Chỉ lấy lại vân tay ở bước vân tay",
+                "Fingers are retaken at the fingerprint step",
+            ));
+        }
+        let i = self
+            .fingers
+            .iter()
+            .position(|(c, _)| *c == code)
+            .ok_or_else(|| not_ready("Ngón này chưa được lấy", "This finger is not taken yet"))?;
+        let (_, old) = self.fingers.remove(i);
+        self.sheet_outdated();
+        Ok(old)
     }
 
     /// What the current step still lacks before the officer may go on.
@@ -429,6 +457,12 @@ impl Enrollment {
 
     /// Data changed: what was printed no longer matches.
     pub fn data_changed(&mut self) {
+        self.sheet_outdated();
+    }
+
+    /// The printed sheet (and the signature on it) no longer matches what the card will
+    /// hold: the data, the portrait or a finger changed. It must be printed and signed again.
+    fn sheet_outdated(&mut self) {
         self.printed = None;
         self.signed = false;
     }
@@ -555,6 +589,59 @@ mod tests {
         assert_eq!(e.step, Step::Aborted);
         assert!(e.abort("again", 3_000).is_err());
         assert_eq!(e.finished_at, Some(2));
+    }
+
+    fn printed_and_signed(e: &mut Enrollment) {
+        e.printed = Some(PrintedSheet {
+            printer: "p".into(),
+            job_id: 1,
+            at: 8,
+        });
+        e.signed = true;
+    }
+
+    #[test]
+    fn a_biometric_change_after_printing_needs_a_new_sheet_and_signature() {
+        let mut e = e();
+        e.step = Step::Fingerprints;
+        e.set_finger(
+            2,
+            FingerTaken::Exception {
+                kind: "bandaged".into(),
+                reason: "r".into(),
+            },
+        );
+        printed_and_signed(&mut e);
+        e.set_portrait(PortraitTaken {
+            token_jpeg: vec![1],
+            full_jpeg: vec![2],
+            eyes: ((1, 1), (2, 2)),
+            manual_reason: None,
+            failed_checks: vec![],
+        });
+        assert!(e.printed.is_none() && !e.signed, "a new portrait");
+        printed_and_signed(&mut e);
+        e.set_finger(
+            7,
+            FingerTaken::Captured {
+                quality: 80,
+                attempts: 1,
+                png: vec![],
+            },
+        );
+        assert!(e.printed.is_none() && !e.signed, "a finger taken");
+        printed_and_signed(&mut e);
+        assert!(e.retake_finger(3).is_err(), "never taken");
+        assert!(e.printed.is_some() && e.signed);
+        assert!(matches!(
+            e.retake_finger(2),
+            Ok(FingerTaken::Exception { .. })
+        ));
+        assert!(e.finger(2).is_none());
+        assert!(e.printed.is_none() && !e.signed, "a finger retaken");
+        e.step = Step::Review;
+        assert!(e.retake_finger(7).is_err(), "only at the fingerprint step");
+        assert!(e.finger(7).is_some());
     }
 
     #[test]

@@ -82,7 +82,9 @@ pub struct RunReport {
     pub application: Option<String>,
     pub final_step: Option<Step>,
     pub steps: Vec<StepOutcome>,
-    pub card_document_number: Option<String>,
+    /// The card was written and verified (its document number is personal data: the last
+    /// 9 digits of the ID number; it is not reported).
+    pub card_issued: bool,
     pub sheet_job: Option<(String, i32)>,
     pub receipt_job: Option<(String, i32)>,
 }
@@ -202,7 +204,7 @@ pub async fn run(
         application: None,
         final_step: None,
         steps: Vec::new(),
-        card_document_number: None,
+        card_issued: false,
         sheet_job: None,
         receipt_job: None,
     };
@@ -398,7 +400,7 @@ pub async fn run(
     }
     let s = h.snapshot();
     if let Some(e) = &s.enrollment {
-        report.card_document_number = e.card.as_ref().map(|c| c.document_number.clone());
+        report.card_issued = e.card.is_some();
         report.sheet_job = e.printed.as_ref().map(|p| (p.printer.clone(), p.job_id));
         report.receipt_job = e.receipt.as_ref().map(|p| (p.printer.clone(), p.job_id));
     }

@@ -110,8 +110,9 @@ async fn the_former_cards_qr_prefills_the_draft() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_idle_timer_locks_and_the_snapshot_then_carries_nothing_personal() {
     let dir = tempfile::tempdir().unwrap();
+    // Long enough for the steps before to run on a loaded machine (each is activity).
     let policy = accounts::Policy {
-        idle_secs: 1,
+        idle_secs: 3,
         ..Default::default()
     };
     let h = start(dir.path(), policy);
