@@ -11,6 +11,9 @@ pub enum CameraError {
     NotFound { device: String, detail: String },
     /// The camera went away while streaming (cable pulled, folder removed).
     Unplugged { device: String },
+    /// A read failed while streaming and the device was still there: the stream is over,
+    /// the capture worker checks the device and reopens it (or reports an unplug).
+    ReadFailed { device: String, detail: String },
     /// The camera is there but is used by another program or refused to open.
     Busy { device: String, detail: String },
     /// No frame within the timeout.
@@ -23,6 +26,8 @@ pub enum CameraError {
     BadFrame { source_name: String, detail: String },
     /// The webcam backend was not compiled in (cargo feature `nokhwa`).
     BackendMissing,
+    /// Opening was cancelled (the capture was stopped while the device was opening).
+    Cancelled,
     /// Any other failure of the backend.
     Backend(String),
 }
@@ -40,6 +45,9 @@ impl CameraError {
             CameraError::Unplugged { device } => format!(
                 "Camera {device} bị ngắt kết nối: cắm lại camera, hệ thống sẽ tự kết nối lại"
             ),
+            CameraError::ReadFailed { device, detail } => {
+                format!("Camera {device} ngừng gửi hình ({detail}): hệ thống đang mở lại camera")
+            }
             CameraError::Busy { device, detail } => format!(
                 "Không mở được camera {device} ({detail}): đóng chương trình khác đang dùng camera"
             ),
@@ -56,6 +64,7 @@ impl CameraError {
             CameraError::BackendMissing => {
                 "Bản này không có trình điều khiển webcam (tính năng nokhwa)".to_string()
             }
+            CameraError::Cancelled => "Đã dừng mở camera".to_string(),
             CameraError::Backend(d) => format!("Lỗi camera: {d}"),
         }
     }
@@ -71,6 +80,9 @@ impl CameraError {
             ),
             CameraError::Unplugged { device } => format!(
                 "Camera {device} was disconnected: plug it back in, the station reconnects by itself"
+            ),
+            CameraError::ReadFailed { device, detail } => format!(
+                "Camera {device} stopped sending pictures ({detail}): the station is reopening it"
             ),
             CameraError::Busy { device, detail } => format!(
                 "Could not open camera {device} ({detail}): close any other program using it"
@@ -88,12 +100,27 @@ impl CameraError {
             CameraError::BackendMissing => {
                 "This build has no webcam driver (feature nokhwa)".to_string()
             }
+            CameraError::Cancelled => "Opening the camera was stopped".to_string(),
             CameraError::Backend(d) => format!("Camera error: {d}"),
         }
     }
 
-    /// Whether the camera may come back by itself (the capture worker then retries).
+    /// Whether the camera went away (the capture worker then waits for it to come back).
     pub fn is_unplugged(&self) -> bool {
         matches!(self, CameraError::Unplugged { .. })
+    }
+
+    /// Whether the error ends a capture for good, even mid-stream: a bad spec, no driver,
+    /// a camera never started, a cancel. Everything else a streaming camera reports (read
+    /// failures, unplugs, a busy or missing device on reopening) is retried by the worker.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            CameraError::BadSpec(_)
+                | CameraError::BackendMissing
+                | CameraError::NotStarted
+                | CameraError::Cancelled
+                | CameraError::EndOfStream
+        )
     }
 }

@@ -19,6 +19,7 @@ pub use native::NokhwaCamera;
 pub use virtual_camera::VirtualCamera;
 pub use worker::{CaptureEvent, CaptureOptions, CaptureWorker};
 
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// One frame: tightly packed RGB8, row by row, `width * height * 3` bytes.
@@ -98,6 +99,17 @@ pub trait Camera: Send {
     /// Starts streaming, in `format` when given (otherwise the camera's choice, preferring
     /// 640×480). Returns the format in use. Starting a started camera restarts it.
     fn start(&mut self, format: Option<&FrameFormat>) -> Result<FrameFormat, CameraError>;
+    /// As [`Camera::start`], giving up with [`CameraError::Cancelled`] soon after `cancel` is
+    /// set, so a capture can be stopped while a slow device opens. The default starts at
+    /// once (for cameras whose `start` does not wait on a device).
+    fn start_cancellable(
+        &mut self,
+        format: Option<&FrameFormat>,
+        cancel: &AtomicBool,
+    ) -> Result<FrameFormat, CameraError> {
+        let _ = cancel;
+        self.start(format)
+    }
     /// The next frame, waiting at most `timeout`.
     fn next_frame(&mut self, timeout: Duration) -> Result<Frame, CameraError>;
     /// Stops streaming; the camera can be started again.

@@ -1,8 +1,11 @@
 //! Real webcams through nokhwa (V4L2 on Linux). The nokhwa camera lives on a thread of its
 //! own for the whole stream: its `frame()` call blocks with no timeout, so the thread feeds
 //! a small channel and [`Camera::next_frame`] waits on that channel with the caller's
-//! timeout. A read error after the device node disappeared is an unplug; `start` again
-//! once the camera is back (the [`crate::CaptureWorker`] does that by itself).
+//! timeout. A read error ends the stream: when the device node is already gone it is an
+//! unplug, otherwise [`CameraError::ReadFailed`]; either way the [`crate::CaptureWorker`]
+//! restarts the camera, which tells an unplug (the node is gone by then) from a hiccup. A
+//! panic inside nokhwa's decoder (a truncated MJPEG frame from a flaky USB link) is one
+//! damaged frame, not the end of the thread.
 
 use crate::{Camera, CameraError, CameraInfo, Frame, FrameFormat};
 use nokhwa::pixel_format::RgbFormat;
@@ -11,6 +14,7 @@ use nokhwa::utils::{
     RequestedFormatType, Resolution,
 };
 use nokhwa::NokhwaError;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -65,7 +69,8 @@ fn device_node(index: u32) -> PathBuf {
 }
 
 /// Turns a nokhwa error into ours: a missing device node is "not found" (or "unplugged"
-/// once streaming), anything else while opening is "busy".
+/// once streaming), anything else while opening is "busy", and while streaming a read
+/// failure the capture worker retries (the node may vanish a moment after the read fails).
 fn map_error(index: u32, e: NokhwaError, streaming: bool) -> CameraError {
     let device = format!("v4l:{index}");
     let gone = cfg!(target_os = "linux") && !device_node(index).exists();
@@ -79,7 +84,59 @@ fn map_error(index: u32, e: NokhwaError, streaming: bool) -> CameraError {
             device,
             detail: e.to_string(),
         },
-        (false, true) => CameraError::Backend(e.to_string()),
+        (false, true) => CameraError::ReadFailed {
+            device,
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// The text of a caught panic (nokhwa panics with a `String` or a `&str`).
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into())
+}
+
+/// One frame from a decoder that gives (width, height, RGB8): an error or a panic inside it
+/// is a damaged frame. nokhwa's MJPEG decoding has panicked on truncated frames; the stream
+/// must go on with the next one rather than lose its thread.
+fn decode_guarded(
+    index: u32,
+    decode: impl FnOnce() -> Result<(u32, u32, Vec<u8>), String>,
+) -> Result<Frame, CameraError> {
+    let bad = |detail: String| CameraError::BadFrame {
+        source_name: format!("v4l:{index}"),
+        detail,
+    };
+    let (w, h, rgb) = catch_unwind(AssertUnwindSafe(decode))
+        .map_err(|p| bad(format!("decoder panicked: {}", panic_text(&*p))))?
+        .map_err(bad)?;
+    Frame::new(w, h, rgb).ok_or_else(|| bad("size mismatch".into()))
+}
+
+/// Waits for the streaming thread to report the device open: in small steps, so a cancel
+/// is seen within 50 ms, and at most `timeout`.
+fn wait_opened(
+    opened: &Receiver<Result<FrameFormat, CameraError>>,
+    cancel: &AtomicBool,
+    timeout: Duration,
+) -> Result<FrameFormat, CameraError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(CameraError::Cancelled);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(CameraError::Timeout(timeout));
+        }
+        match opened.recv_timeout(left.min(Duration::from_millis(50))) {
+            Ok(r) => return r,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Err(CameraError::Timeout(timeout)),
+        }
     }
 }
 
@@ -146,20 +203,20 @@ fn run(
     let started = Instant::now();
     let mut sequence = 0u64;
     while !stop.load(Ordering::Relaxed) {
-        let result = cam
-            .frame()
-            .map_err(|e| map_error(index, e, true))
+        // A panic in the driver's read leaves the device in an unknown state: end the
+        // stream as a read failure and let the worker reopen it.
+        let buffer = match catch_unwind(AssertUnwindSafe(|| cam.frame())) {
+            Ok(b) => b.map_err(|e| map_error(index, e, true)),
+            Err(p) => Err(CameraError::ReadFailed {
+                device: format!("v4l:{index}"),
+                detail: format!("driver panicked: {}", panic_text(&*p)),
+            }),
+        };
+        let result = buffer
             .and_then(|buf| {
-                let img = buf
-                    .decode_image::<RgbFormat>()
-                    .map_err(|e| CameraError::BadFrame {
-                        source_name: format!("v4l:{index}"),
-                        detail: e.to_string(),
-                    })?;
-                let (w, h) = (img.width(), img.height());
-                Frame::new(w, h, img.into_raw()).ok_or_else(|| CameraError::BadFrame {
-                    source_name: format!("v4l:{index}"),
-                    detail: "size mismatch".into(),
+                decode_guarded(index, || {
+                    let img = buf.decode_image::<RgbFormat>().map_err(|e| e.to_string())?;
+                    Ok((img.width(), img.height(), img.into_raw()))
                 })
             })
             .map(|mut f| {
@@ -168,9 +225,10 @@ fn run(
                 f
             });
         sequence += 1;
+        // A damaged frame is one frame; anything else ends this stream.
         let fatal = matches!(
             result,
-            Err(CameraError::Unplugged { .. }) | Err(CameraError::Backend(_))
+            Err(CameraError::Unplugged { .. }) | Err(CameraError::ReadFailed { .. })
         );
         match frames.try_send(result) {
             // A slow consumer drops frames rather than queueing stale ones.
@@ -198,6 +256,14 @@ impl Camera for NokhwaCamera {
     }
 
     fn start(&mut self, format: Option<&FrameFormat>) -> Result<FrameFormat, CameraError> {
+        self.start_cancellable(format, &AtomicBool::new(false))
+    }
+
+    fn start_cancellable(
+        &mut self,
+        format: Option<&FrameFormat>,
+        cancel: &AtomicBool,
+    ) -> Result<FrameFormat, CameraError> {
         self.stop();
         let (opened_tx, opened_rx) = mpsc::sync_channel(1);
         let (frames_tx, frames_rx) = mpsc::sync_channel(2);
@@ -209,13 +275,11 @@ impl Camera for NokhwaCamera {
             .name(format!("camera-v4l{index}"))
             .spawn(move || run(index, format, opened_tx, frames_tx, thread_stop))
             .map_err(|e| CameraError::Backend(e.to_string()))?;
-        let format = match opened_rx.recv_timeout(OPEN_TIMEOUT) {
-            Ok(r) => r?,
-            Err(_) => {
-                stop.store(true, Ordering::Relaxed);
-                return Err(CameraError::Timeout(OPEN_TIMEOUT));
-            }
-        };
+        // A driver that hangs while opening is left behind (its thread stops at its first
+        // send once the receivers are gone); the station is not.
+        let format = wait_opened(&opened_rx, cancel, OPEN_TIMEOUT).inspect_err(|_| {
+            stop.store(true, Ordering::Relaxed);
+        })?;
         self.stream = Some(Stream {
             frames: frames_rx,
             stop,
@@ -228,14 +292,16 @@ impl Camera for NokhwaCamera {
         let result = match stream.frames.recv_timeout(timeout) {
             Ok(r) => r,
             Err(RecvTimeoutError::Timeout) => return Err(CameraError::Timeout(timeout)),
-            // The thread ended without a word: treat as gone.
-            Err(RecvTimeoutError::Disconnected) => Err(CameraError::Unplugged {
+            // The thread ended without a word (it only does so after a panic): a read
+            // failure, which the worker retries after checking the device.
+            Err(RecvTimeoutError::Disconnected) => Err(CameraError::ReadFailed {
                 device: self.device(),
+                detail: "the camera thread ended".into(),
             }),
         };
         if matches!(
             result,
-            Err(CameraError::Unplugged { .. }) | Err(CameraError::Backend(_))
+            Err(CameraError::Unplugged { .. }) | Err(CameraError::ReadFailed { .. })
         ) {
             self.stop();
         }
@@ -285,5 +351,68 @@ mod tests {
         );
         // Listing works (and finds nothing here) rather than failing.
         let _ = list();
+    }
+
+    #[test]
+    fn a_panic_in_the_decoder_is_a_damaged_frame() {
+        let e = decode_guarded(3, || panic!("index out of bounds: the len is 0")).unwrap_err();
+        match &e {
+            CameraError::BadFrame {
+                source_name,
+                detail,
+            } => {
+                assert_eq!(source_name, "v4l:3");
+                assert!(
+                    detail.contains("decoder panicked: index out of bounds"),
+                    "{detail}"
+                );
+            }
+            e => panic!("{e:?}"),
+        }
+        let e = decode_guarded(3, || Err("bad huffman table".into())).unwrap_err();
+        assert!(
+            matches!(e, CameraError::BadFrame { ref detail, .. } if detail == "bad huffman table")
+        );
+        // A decoder that gives the wrong number of bytes does not make a frame.
+        let e = decode_guarded(3, || Ok((2, 2, vec![0; 5]))).unwrap_err();
+        assert!(matches!(e, CameraError::BadFrame { ref detail, .. } if detail == "size mismatch"));
+        let f = decode_guarded(3, || Ok((2, 1, vec![7; 6]))).unwrap();
+        assert_eq!((f.width, f.height, f.rgb[0]), (2, 1, 7));
+    }
+
+    #[test]
+    fn waiting_for_the_device_to_open_is_bounded_and_cancellable() {
+        let (tx, rx) = mpsc::sync_channel::<Result<FrameFormat, CameraError>>(1);
+        // Nothing answers: the wait ends at its timeout.
+        let t = Instant::now();
+        let e = wait_opened(&rx, &AtomicBool::new(false), Duration::from_millis(120));
+        assert_eq!(e, Err(CameraError::Timeout(Duration::from_millis(120))));
+        assert!(t.elapsed() < Duration::from_secs(2));
+        // A cancel is seen within a step, long before a 10 s timeout.
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        let canceller = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            flag.store(true, Ordering::Relaxed);
+        });
+        let t = Instant::now();
+        assert_eq!(
+            wait_opened(&rx, &cancel, OPEN_TIMEOUT),
+            Err(CameraError::Cancelled)
+        );
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        canceller.join().unwrap();
+        // The device's answer is passed on.
+        let f = FrameFormat {
+            width: 640,
+            height: 480,
+            fps: 30,
+            pixel_format: "MJPEG".into(),
+        };
+        tx.send(Ok(f.clone())).unwrap();
+        assert_eq!(
+            wait_opened(&rx, &AtomicBool::new(false), OPEN_TIMEOUT),
+            Ok(f)
+        );
     }
 }

@@ -144,6 +144,7 @@ pub fn capture(
             CaptureEvent::Ended(None) => break,
             CaptureEvent::Started(_)
             | CaptureEvent::Warning(_)
+            | CaptureEvent::Restarting(_)
             | CaptureEvent::Unplugged(_)
             | CaptureEvent::Reconnected(_) => {}
         }
