@@ -134,6 +134,8 @@ pub fn personalize(a: PersonalizeArgs) -> Result<u8, Failure> {
     let eyes = locate_eyes(&portrait, &a.portrait)?;
     let bio = chip::Biometrics {
         portrait_jpeg: portrait,
+        // An image brought in from outside: nothing says it is a token crop.
+        face_image_type: iso19794::FaceImageType::FullFrontal,
         eyes,
         fingers,
     };

@@ -50,6 +50,8 @@ pub struct Portrait {
     pub width: u32,
     pub height: u32,
     pub quality: u8,
+    /// What DG2 calls the image (ISO/IEC 19794-5 §5.7.1): `TokenFrontal` for the token crop.
+    pub image_type: iso19794::FaceImageType,
     /// Eye centres in the token image (right = subject's right, on the image's left), as
     /// `iso19794::FaceImage::from_jpeg` takes them.
     pub eyes: ((u16, u16), (u16, u16)),
@@ -68,6 +70,7 @@ impl std::fmt::Debug for Portrait {
             .field("width", &self.width)
             .field("height", &self.height)
             .field("quality", &self.quality)
+            .field("image_type", &self.image_type)
             .field("eyes", &self.eyes)
             .field("capture", &self.capture)
             .finish_non_exhaustive()
@@ -75,13 +78,9 @@ impl std::fmt::Debug for Portrait {
 }
 
 impl Portrait {
-    /// The ISO/IEC 19794-5 token frontal image with its eye feature points, for DG2.
+    /// The ISO/IEC 19794-5 face image (its type and eye feature points), for DG2.
     pub fn face_image(&self) -> Result<iso19794::FaceImage, iso19794::RecordError> {
-        iso19794::FaceImage::from_jpeg(
-            self.jpeg.clone(),
-            iso19794::FaceImageType::TokenFrontal,
-            Some(self.eyes),
-        )
+        iso19794::FaceImage::from_jpeg(self.jpeg.clone(), self.image_type, Some(self.eyes))
     }
 }
 
@@ -198,6 +197,7 @@ pub fn make_portrait(
         width: crop.width(),
         height: crop.height(),
         quality,
+        image_type: iso19794::FaceImageType::TokenFrontal,
         eyes: token_eyes(crop.width()),
         full_frame_jpeg: encode_jpeg(frame, spec.full_frame_quality)?,
         capture,

@@ -56,6 +56,7 @@ fn virtual_camera_auto_capture_goes_into_dg2_and_reads_back() {
             .unwrap();
     let bio = chip::Biometrics {
         portrait_jpeg: p.jpeg.clone(),
+        face_image_type: p.image_type,
         eyes: Some(p.eyes),
         fingers: vec![
             iso19794::FingerRecord::from_png(
@@ -102,12 +103,17 @@ fn virtual_camera_auto_capture_goes_into_dg2_and_reads_back() {
     assert_eq!(face.eyes(), Some(p.eyes));
     assert_eq!(face.eyes(), Some(((135, 216), (225, 216))));
     assert_eq!((face.width, face.height), (p.width as u16, p.height as u16));
-    // chip::build records every portrait as full frontal (Biometrics has no image type);
-    // `Portrait::face_image` gives the token-frontal record for callers that build DG2.
-    assert_eq!(
-        p.face_image().unwrap().image_type,
-        iso19794::FaceImageType::TokenFrontal
-    );
+    // The card's DG2 calls the token crop what it is: Token Frontal, code 2 (19794-5
+    // §5.7.1), with the subject's left eye (on the image's right, x 225) as feature point
+    // 12.1 and the right eye (x 135) as 12.2 (§5.6.4).
+    assert_eq!(face.image_type, iso19794::FaceImageType::TokenFrontal);
+    assert_eq!(face.image_type.code(), 2);
+    let points: Vec<(u8, u8, u16, u16)> = face
+        .feature_points
+        .iter()
+        .map(|f| (f.kind, f.code, f.x, f.y))
+        .collect();
+    assert_eq!(points, [(1, 0xC1, 225, 216), (1, 0xC2, 135, 216)]);
 
     // A fresh read of the locked card gives the same portrait.
     card.reinsert();

@@ -626,6 +626,8 @@ impl Devices {
         let now = time::OffsetDateTime::now_utc();
         let bio = chip::Biometrics {
             portrait_jpeg: portrait.token_jpeg.clone(),
+            // The station's token crop (19794-5 §8.4).
+            face_image_type: iso19794::FaceImageType::TokenFrontal,
             eyes: Some(portrait.eyes),
             fingers,
         };
