@@ -3,7 +3,7 @@
 
 use crate::{
     capture, read_image, Analysis, Analyzer, CaptureKind, CaptureSettings, CheckId, Outcome,
-    OutputSpec, PortraitError,
+    OutputSpec, PortraitError, PortraitInfo,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -22,12 +22,14 @@ pub enum PortraitCommand {
         json: bool,
     },
     /// Capture a portrait from a camera: when every check passes on K frames in a row, the
-    /// sharpest is cropped to the ICAO token image and written as JPEG.
+    /// sharpest is cropped to the ICAO token image and written as JPEG, with a sidecar
+    /// (OUT with .json) holding the image type, the eye centres, the JPEG's SHA-256 and the
+    /// checks, which `card personalize` uses for DG2.
     Capture {
         /// `virtual:DIR` (image files played as a stream) or `v4l:N` (webcam N).
         #[arg(long)]
         camera: String,
-        /// Where to write the token JPEG (for DG2).
+        /// Where to write the token JPEG (for DG2); the sidecar goes beside it (.json).
         #[arg(long)]
         out: PathBuf,
         /// Where to write the full frame JPEG (for the local record).
@@ -95,6 +97,13 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
             budget,
             width,
         } => {
+            let info_path = PortraitInfo::path_for(&out_path);
+            if info_path == out_path {
+                return Err(PortraitError::Image(format!(
+                    "--out {}: tên ảnh không được có đuôi .json / the portrait's name must not end in .json",
+                    out_path.display()
+                )));
+            }
             let cam = camera::open(&camera)?;
             let settings = CaptureSettings {
                 k: frames,
@@ -126,6 +135,7 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
                 },
             )?;
             std::fs::write(&out_path, &p.jpeg).map_err(io)?;
+            std::fs::write(&info_path, PortraitInfo::of(&p).to_json()).map_err(io)?;
             if let Some(full) = &full {
                 std::fs::write(full, &p.full_frame_jpeg).map_err(io)?;
             }
@@ -136,12 +146,13 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
             };
             writeln!(
                 out,
-                "{}: {}x{} JPEG, {} bytes, quality {}, eyes right ({rx},{ry}) left ({lx},{ly}) [{how}]",
+                "{}: {}x{} JPEG, {} bytes, quality {}, eyes right ({rx},{ry}) left ({lx},{ly}) [{how}]; info {}",
                 out_path.display(),
                 p.width,
                 p.height,
                 p.jpeg.len(),
-                p.quality
+                p.quality,
+                info_path.display()
             )
             .map_err(io)?;
             Ok(())
@@ -293,6 +304,31 @@ mod tests {
             text.contains("eyes right (135,216) left (225,216)"),
             "{text}"
         );
+        // The sidecar says exactly what the capture knew, about this very JPEG.
+        let info =
+            PortraitInfo::parse(&std::fs::read_to_string(outdir.path().join("face.json")).unwrap())
+                .unwrap();
+        info.check(&jpeg).unwrap();
+        assert_eq!(info.image_type, crate::InfoImageType::TokenFrontal);
+        assert_eq!((info.width, info.height), (360, 480));
+        assert_eq!(info.eye_centres(), Some(((135, 216), (225, 216))));
+        assert_eq!(info.capture, CaptureKind::Auto { frames: 3 });
+        assert_eq!(info.checks.len(), CheckId::ALL.len());
+        assert!(info.checks.iter().all(|c| c.outcome == Outcome::Pass));
+        assert_eq!(info.jpeg_sha256, crate::sha256_hex(&jpeg));
+        // A portrait named .json would be overwritten by its own sidecar.
+        let e = run_to(
+            parse(&[
+                "capture",
+                "--camera",
+                &format!("virtual:{}", cam.path().display()),
+                "--out",
+                outdir.path().join("face.json").to_str().unwrap(),
+            ]),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, PortraitError::Image(_)), "{e}");
         // A webcam that is not there, and a bad camera name.
         let e = run_to(
             parse(&[

@@ -33,8 +33,8 @@ impl Default for OutputSpec {
 }
 
 /// How the frame was taken.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaptureKind {
     /// All checks passed on `frames` frames in a row; the sharpest was kept.
     Auto { frames: usize },
