@@ -47,6 +47,11 @@ pub enum PortraitCommand {
         /// Token image width, pixels (height is 4/3 of it).
         #[arg(long, default_value_t = 360)]
         width: u32,
+        /// The officer's manual capture, with the reason kept in the sidecar: the first frame
+        /// is checked and taken whatever the checks say (without a face found: a centred
+        /// full frontal crop without eye points).
+        #[arg(long)]
+        manual_reason: Option<String>,
     },
 }
 
@@ -96,6 +101,7 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
             max_frames,
             budget,
             width,
+            manual_reason,
         } => {
             let info_path = PortraitInfo::path_for(&out_path);
             if info_path == out_path {
@@ -108,6 +114,7 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
             let settings = CaptureSettings {
                 k: frames,
                 max_frames,
+                manual_reason,
                 output: OutputSpec {
                     width,
                     budget,
@@ -139,14 +146,17 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
             if let Some(full) = &full {
                 std::fs::write(full, &p.full_frame_jpeg).map_err(io)?;
             }
-            let ((rx, ry), (lx, ly)) = p.eyes;
+            let eyes = match p.eyes {
+                Some(((rx, ry), (lx, ly))) => format!("eyes right ({rx},{ry}) left ({lx},{ly})"),
+                None => "full frontal, no eye points".to_string(),
+            };
             let how = match &p.capture {
                 CaptureKind::Auto { frames } => format!("auto, {frames} compliant frames"),
                 CaptureKind::Manual { reason } => format!("manual: {reason}"),
             };
             writeln!(
                 out,
-                "{}: {}x{} JPEG, {} bytes, quality {}, eyes right ({rx},{ry}) left ({lx},{ly}) [{how}]; info {}",
+                "{}: {}x{} JPEG, {} bytes, quality {}, {eyes} [{how}]; info {}",
                 out_path.display(),
                 p.width,
                 p.height,
@@ -357,5 +367,59 @@ mod tests {
             e,
             PortraitError::Camera(camera::CameraError::BadSpec(_))
         ));
+    }
+
+    #[test]
+    fn manual_capture_takes_the_frame_and_keeps_the_reason_in_the_sidecar() {
+        let cam = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            testdata("fail-face_count-no_face.jpg"),
+            cam.path().join("0.jpg"),
+        )
+        .unwrap();
+        let outdir = tempfile::tempdir().unwrap();
+        let face = outdir.path().join("face.jpg");
+        let camera = format!("virtual:{}", cam.path().display());
+        let args = |reason: &str| {
+            parse(&[
+                "capture",
+                "--camera",
+                &camera,
+                "--out",
+                face.to_str().unwrap(),
+                "--manual-reason",
+                reason,
+            ])
+        };
+        let mut out = Vec::new();
+        run_to(args("khách bị băng mặt / bandaged face"), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("full frontal, no eye points"), "{text}");
+        assert!(
+            text.contains("[manual: khách bị băng mặt / bandaged face]"),
+            "{text}"
+        );
+        let jpeg = std::fs::read(&face).unwrap();
+        let info =
+            PortraitInfo::parse(&std::fs::read_to_string(outdir.path().join("face.json")).unwrap())
+                .unwrap();
+        info.check(&jpeg).unwrap();
+        assert_eq!(info.image_type, crate::InfoImageType::FullFrontal);
+        assert_eq!(info.eyes, None);
+        assert_eq!(
+            info.manual_reason(),
+            Some("khách bị băng mặt / bandaged face")
+        );
+        assert!(info
+            .checks
+            .iter()
+            .any(|c| c.check == CheckId::FaceCount && c.outcome == Outcome::Fail));
+        // A manual capture needs a reason.
+        std::fs::remove_file(&face).unwrap();
+        assert_eq!(
+            run_to(args("  "), &mut Vec::new()),
+            Err(PortraitError::NoReason)
+        );
+        assert!(!face.exists());
     }
 }

@@ -124,10 +124,7 @@ impl PortraitInfo {
             },
             width: p.width,
             height: p.height,
-            eyes: Some(InfoEyes {
-                right: p.eyes.0,
-                left: p.eyes.1,
-            }),
+            eyes: p.eyes.map(|(right, left)| InfoEyes { right, left }),
             jpeg_sha256: sha256_hex(&p.jpeg),
             capture: p.capture.clone(),
             checks: p

@@ -22,7 +22,8 @@ pub use info::{
     sha256_hex, InfoCheck, InfoError, InfoEyes, InfoImageType, PortraitInfo, INFO_FORMAT,
 };
 pub use token::{
-    encode_within, make_portrait, token_crop, token_eyes, CaptureKind, OutputSpec, Portrait,
+    centred_crop, encode_within, make_portrait, token_crop, token_eyes, CaptureKind, OutputSpec,
+    Portrait,
 };
 
 /// Reads an image file as RGB8 (refusing pictures larger than a camera's).
