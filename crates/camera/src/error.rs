@@ -7,6 +7,11 @@ use std::time::Duration;
 pub enum CameraError {
     /// The spec is not `v4l:N` or `virtual:DIR`.
     BadSpec(String),
+    /// A format asked for that is not `WIDTHxHEIGHT[@FPS]` within limits.
+    BadFormat(String),
+    /// A format asked of a camera that cannot change it (a virtual camera plays its files
+    /// at their own size).
+    FixedFormat { device: String },
     /// No such camera (device missing, folder missing or without images).
     NotFound { device: String, detail: String },
     /// The camera went away while streaming (cable pulled, folder removed).
@@ -39,6 +44,12 @@ impl CameraError {
             CameraError::BadSpec(s) => {
                 format!("Tên camera không hợp lệ «{s}»: dùng v4l:SỐ hoặc virtual:THƯ_MỤC")
             }
+            CameraError::BadFormat(s) => format!(
+                "Định dạng hình không hợp lệ «{s}»: dùng RỘNGxCAO hoặc RỘNGxCAO@KHUNG_HÌNH/GIÂY (16–8192 điểm ảnh, 1–240 hình/giây)"
+            ),
+            CameraError::FixedFormat { device } => format!(
+                "Camera {device} phát hình theo kích thước của tệp: chỉ chọn định dạng được cho webcam v4l:SỐ"
+            ),
             CameraError::NotFound { device, detail } => format!(
                 "Không tìm thấy camera {device} ({detail}): kiểm tra cáp USB và chọn lại camera"
             ),
@@ -75,6 +86,12 @@ impl CameraError {
             CameraError::BadSpec(s) => {
                 format!("Invalid camera name \"{s}\": use v4l:N or virtual:DIR")
             }
+            CameraError::BadFormat(s) => format!(
+                "Invalid picture format \"{s}\": use WIDTHxHEIGHT or WIDTHxHEIGHT@FPS (16–8192 pixels, 1–240 fps)"
+            ),
+            CameraError::FixedFormat { device } => format!(
+                "Camera {device} plays its files at their own size: a format can be chosen for v4l:N webcams only"
+            ),
             CameraError::NotFound { device, detail } => format!(
                 "Camera {device} not found ({detail}): check the USB cable and choose the camera again"
             ),
@@ -117,6 +134,8 @@ impl CameraError {
         matches!(
             self,
             CameraError::BadSpec(_)
+                | CameraError::BadFormat(_)
+                | CameraError::FixedFormat { .. }
                 | CameraError::BackendMissing
                 | CameraError::NotStarted
                 | CameraError::Cancelled

@@ -391,10 +391,7 @@ fn main() -> ExitCode {
             .map(|()| 0)
             .map_err(|e| Failure::device(e.to_string())),
         Command::Portrait(cmd) => portrait::run(cmd).map(|()| 0).map_err(|e| Failure {
-            code: match e {
-                portrait::PortraitError::Image(_) | portrait::PortraitError::NoReason => 2,
-                _ => 1,
-            },
+            code: if e.is_bad_input() { 2 } else { 1 },
             message: e.to_string(),
         }),
         Command::Enroll {

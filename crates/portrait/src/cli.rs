@@ -21,6 +21,8 @@ pub enum PortraitCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List the webcams (v4l:N) with the formats each offers.
+    Cameras,
     /// Capture a portrait from a camera: when every check passes on K frames in a row, the
     /// sharpest is cropped to the ICAO token image and written as JPEG, with a sidecar
     /// (OUT with .json) holding the image type, the eye centres, the JPEG's SHA-256 and the
@@ -29,6 +31,10 @@ pub enum PortraitCommand {
         /// `virtual:DIR` (image files played as a stream) or `v4l:N` (webcam N).
         #[arg(long)]
         camera: String,
+        /// The webcam's format, WIDTHxHEIGHT[@FPS] (default 640x480; the camera gets the
+        /// closest it offers; see `portrait cameras`). v4l:N only.
+        #[arg(long, value_parser = parse_format)]
+        format: Option<camera::FrameFormat>,
         /// Where to write the token JPEG (for DG2); the sidecar goes beside it (.json).
         #[arg(long)]
         out: PathBuf,
@@ -53,6 +59,10 @@ pub enum PortraitCommand {
         #[arg(long)]
         manual_reason: Option<String>,
     },
+}
+
+fn parse_format(text: &str) -> Result<camera::FrameFormat, String> {
+    camera::FrameFormat::parse(text).map_err(|e| e.to_string())
 }
 
 /// Runs a portrait command, printing to stdout (progress to stderr).
@@ -93,8 +103,10 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
                 Err(PortraitError::NotCompliant(a.failed()))
             }
         }
+        PortraitCommand::Cameras => list_cameras(out),
         PortraitCommand::Capture {
             camera,
+            format,
             out: out_path,
             full,
             frames,
@@ -110,6 +122,10 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
                     out_path.display()
                 )));
             }
+            // A virtual camera plays its files at their own size.
+            if format.is_some() && !camera.starts_with("v4l:") {
+                return Err(camera::CameraError::FixedFormat { device: camera }.into());
+            }
             let cam = camera::open(&camera)?;
             let settings = CaptureSettings {
                 k: frames,
@@ -120,7 +136,10 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
                     budget,
                     ..OutputSpec::default()
                 },
-                ..CaptureSettings::default()
+                camera: camera::CaptureOptions {
+                    format,
+                    ..camera::CaptureOptions::default()
+                },
             };
             let mut n = 0u64;
             let p = capture(
@@ -168,6 +187,38 @@ pub fn run_to(cmd: PortraitCommand, out: &mut dyn Write) -> Result<(), PortraitE
             Ok(())
         }
     }
+}
+
+/// `portrait cameras`: each webcam with its formats; a camera that cannot be opened says
+/// why and the others are still listed.
+fn list_cameras(out: &mut dyn Write) -> Result<(), PortraitError> {
+    if !camera::has_webcam_driver() {
+        return Err(camera::CameraError::BackendMissing.into());
+    }
+    let cams = camera::list()?;
+    if cams.is_empty() {
+        writeln!(
+            out,
+            "Không tìm thấy webcam nào (không có /dev/video*): cắm camera USB / No webcams found (no /dev/video*): plug a USB camera in"
+        )
+        .map_err(io)?;
+        return Ok(());
+    }
+    for c in cams {
+        writeln!(out, "{}  {}", c.spec, c.description).map_err(io)?;
+        match camera::open(&c.spec).and_then(|mut cam| cam.formats()) {
+            Ok(formats) if formats.is_empty() => {
+                writeln!(out, "    (không báo định dạng nào / reports no formats)").map_err(io)?
+            }
+            Ok(formats) => {
+                for f in formats {
+                    writeln!(out, "    {f}").map_err(io)?;
+                }
+            }
+            Err(e) => writeln!(out, "    {e}").map_err(io)?,
+        }
+    }
+    Ok(())
 }
 
 fn print_table(a: &Analysis, out: &mut dyn Write) -> std::io::Result<()> {
@@ -421,5 +472,95 @@ mod tests {
             Err(PortraitError::NoReason)
         );
         assert!(!face.exists());
+    }
+
+    #[test]
+    fn cameras_lists_the_webcams_or_says_there_are_none() {
+        let mut out = Vec::new();
+        run_to(parse(&["cameras"]), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let nodes: Vec<String> = std::fs::read_dir("/dev")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with("video"))
+            .collect();
+        if nodes.is_empty() {
+            // These machines (and CI) have no /dev/video*.
+            assert!(text.contains("No webcams found (no /dev/video*)"), "{text}");
+            assert!(text.contains("Không tìm thấy webcam nào"), "{text}");
+        } else {
+            for n in nodes {
+                let spec = format!("v4l:{}", n.trim_start_matches("video"));
+                assert!(
+                    text.lines().any(|l| l.starts_with(&spec)),
+                    "{spec} in {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn capture_takes_a_webcam_format_and_refuses_a_bad_one() {
+        let parsed = parse(&[
+            "capture",
+            "--camera",
+            "v4l:63",
+            "--out",
+            "f.jpg",
+            "--format",
+            "1280x720@15",
+        ]);
+        match &parsed {
+            PortraitCommand::Capture {
+                format: Some(f), ..
+            } => {
+                assert_eq!((f.width, f.height, f.fps), (1280, 720, 15))
+            }
+            c => panic!("{c:?}"),
+        }
+        // The format goes to the webcam, which is not there.
+        let e = run_to(parsed, &mut Vec::new()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                PortraitError::Camera(camera::CameraError::NotFound { .. })
+            ),
+            "{e}"
+        );
+        // Bad text is a usage error (clap's exit status 2) in both languages.
+        let e = Idstation::try_parse_from([
+            "portrait", "capture", "--camera", "v4l:0", "--out", "f.jpg", "--format", "big",
+        ])
+        .err()
+        .expect("refused");
+        assert_eq!(e.exit_code(), 2);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("WIDTHxHEIGHT") && msg.contains("RỘNGxCAO"),
+            "{msg}"
+        );
+        // A virtual camera plays its files at their own size: a format is refused.
+        let e = run_to(
+            parse(&[
+                "capture",
+                "--camera",
+                "virtual:/x",
+                "--out",
+                "f.jpg",
+                "--format",
+                "640x480",
+            ]),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                PortraitError::Camera(camera::CameraError::FixedFormat { .. })
+            ),
+            "{e}"
+        );
+        assert!(e.is_bad_input());
+        assert!(e.en().contains("v4l:N webcams only") && e.vi().contains("webcam v4l:SỐ"));
     }
 }
