@@ -121,6 +121,20 @@ fn decode_guarded(
     Frame::new(w, h, rgb).ok_or_else(|| bad("size mismatch".into()))
 }
 
+/// Opens the device, a panic inside the driver (nokhwa and v4l unwrap on some replies)
+/// becoming an error the officer sees instead of a thread that dies without a word.
+fn open_guarded<T>(
+    index: u32,
+    open: impl FnOnce() -> Result<T, CameraError>,
+) -> Result<T, CameraError> {
+    catch_unwind(AssertUnwindSafe(open)).unwrap_or_else(|p| {
+        Err(CameraError::Backend(format!(
+            "v4l:{index}: the camera driver failed while opening: {}",
+            panic_text(&*p)
+        )))
+    })
+}
+
 /// Waits for the streaming thread to report the device open: in small steps, so a cancel
 /// is seen within 50 ms, and at most `timeout`.
 fn wait_opened(
@@ -140,7 +154,14 @@ fn wait_opened(
         match opened.recv_timeout(left.min(Duration::from_millis(50))) {
             Ok(r) => return r,
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return Err(CameraError::Timeout(timeout)),
+            // The thread always answers before it ends; ending without a word means it
+            // died (a panic not caught below, or the system killed it): say so at once
+            // rather than after the timeout as if the device were slow.
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(CameraError::Backend(
+                    "the camera thread ended before the device opened".into(),
+                ))
+            }
         }
     }
 }
@@ -192,7 +213,8 @@ fn run(
     frames: SyncSender<Result<Frame, CameraError>>,
     stop: Arc<AtomicBool>,
 ) {
-    let mut cam = match open(index, format.as_ref()).and_then(|mut c| {
+    let mut cam = match open_guarded(index, || {
+        let mut c = open(index, format.as_ref())?;
         c.open_stream().map_err(|e| map_error(index, e, false))?;
         Ok(c)
     }) {
@@ -444,5 +466,37 @@ mod tests {
             wait_opened(&rx, &AtomicBool::new(false), OPEN_TIMEOUT),
             Ok(f)
         );
+    }
+
+    #[test]
+    fn a_camera_thread_that_dies_before_opening_is_reported_at_once() {
+        // The thread's sender goes away without an answer (it died): not a 10 s timeout.
+        let (tx, rx) = mpsc::sync_channel::<Result<FrameFormat, CameraError>>(1);
+        let dying = std::thread::spawn(move || {
+            let _tx = tx;
+            std::thread::sleep(Duration::from_millis(50));
+        });
+        let t = Instant::now();
+        let e = wait_opened(&rx, &AtomicBool::new(false), OPEN_TIMEOUT).unwrap_err();
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+        assert!(
+            matches!(&e, CameraError::Backend(d) if d.contains("ended before the device opened")),
+            "{e:?}"
+        );
+        dying.join().unwrap();
+        // A panic in the driver while opening is the answer itself, with its text.
+        let e = open_guarded::<()>(5, || panic!("called `Option::unwrap()` on a `None` value"))
+            .unwrap_err();
+        assert!(
+            matches!(&e, CameraError::Backend(d) if d.contains("v4l:5") && d.contains("failed while opening: called `Option::unwrap()`")),
+            "{e:?}"
+        );
+        assert!(e.vi().starts_with("Lỗi camera") && e.en().starts_with("Camera error"));
+        assert_eq!(open_guarded(5, || Ok(7)), Ok(7));
+        let busy = CameraError::Busy {
+            device: "v4l:5".into(),
+            detail: "EBUSY".into(),
+        };
+        assert_eq!(open_guarded::<()>(5, || Err(busy.clone())), Err(busy));
     }
 }
