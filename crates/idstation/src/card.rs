@@ -144,7 +144,6 @@ fn portrait_facts(jpeg: &[u8], path: &Path, info: Option<&Path>) -> Result<Portr
 /// The eye centres in a portrait that came without its capture's sidecar, found by the
 /// same ICAO checks the capture step runs. A portrait that fails them is still written (QA
 /// scripts bring their own images) but the officer is told which checks failed.
-
 fn locate_eyes(jpeg: &[u8], path: &Path) -> Result<Option<EyeCentres>, Failure> {
     let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
         .map_err(|e| {
