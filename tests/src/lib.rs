@@ -35,6 +35,7 @@ pub fn record() -> CitizenRecord {
 pub fn biometrics() -> Biometrics {
     Biometrics {
         portrait_jpeg: data("portrait.jpg"),
+        face_image_type: iso19794::FaceImageType::FullFrontal,
         eyes: None,
         fingers: vec![
             FingerRecord::from_png(

@@ -78,6 +78,7 @@ fn captured_prints_go_through_dg3_and_decode_after_reading_the_card() {
         .collect();
     let bio = chip::Biometrics {
         portrait_jpeg: idstation_tests::data("portrait.jpg"),
+        face_image_type: iso19794::FaceImageType::FullFrontal,
         eyes: None,
         fingers,
     };

@@ -19,6 +19,7 @@ pub use native::NokhwaCamera;
 pub use virtual_camera::VirtualCamera;
 pub use worker::{CaptureEvent, CaptureOptions, CaptureWorker};
 
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// One frame: tightly packed RGB8, row by row, `width * height * 3` bytes.
@@ -89,6 +90,56 @@ pub struct FrameFormat {
     pub pixel_format: String,
 }
 
+impl FrameFormat {
+    /// Largest side accepted from the command line (a 8K sensor is 7680 wide).
+    pub const MAX_SIDE: u32 = 8192;
+
+    /// A format asked for as `WIDTHxHEIGHT[@FPS]` (e.g. `1280x720@30`; 30 fps when not
+    /// given), in MJPEG, which every UVC webcam offers at its larger sizes. The camera gets
+    /// the closest it has.
+    pub fn parse(text: &str) -> Result<FrameFormat, CameraError> {
+        let bad = || CameraError::BadFormat(text.chars().take(40).collect());
+        let (size, fps) = match text.split_once('@') {
+            Some((size, fps)) => (size, Some(fps)),
+            None => (text, None),
+        };
+        let (w, h) = size.split_once(['x', 'X']).ok_or_else(bad)?;
+        let number = |s: &str| -> Result<u32, CameraError> {
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            s.parse().map_err(|_| bad())
+        };
+        let (width, height) = (number(w)?, number(h)?);
+        let fps = fps.map(number).transpose()?.unwrap_or(30);
+        let side = 16..=FrameFormat::MAX_SIDE;
+        if !side.contains(&width) || !side.contains(&height) || !(1..=240).contains(&fps) {
+            return Err(bad());
+        }
+        Ok(FrameFormat {
+            width,
+            height,
+            fps,
+            pixel_format: "MJPEG".into(),
+        })
+    }
+}
+
+impl std::fmt::Display for FrameFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}x{}@{} {}",
+            self.width, self.height, self.fps, self.pixel_format
+        )
+    }
+}
+
+/// Whether this build has the webcam driver (cargo feature `nokhwa`).
+pub fn has_webcam_driver() -> bool {
+    cfg!(feature = "nokhwa")
+}
+
 /// A camera the station can take portraits with.
 pub trait Camera: Send {
     /// A name for the officer and the logs (device name or folder; no personal data).
@@ -98,6 +149,17 @@ pub trait Camera: Send {
     /// Starts streaming, in `format` when given (otherwise the camera's choice, preferring
     /// 640×480). Returns the format in use. Starting a started camera restarts it.
     fn start(&mut self, format: Option<&FrameFormat>) -> Result<FrameFormat, CameraError>;
+    /// As [`Camera::start`], giving up with [`CameraError::Cancelled`] soon after `cancel` is
+    /// set, so a capture can be stopped while a slow device opens. The default starts at
+    /// once (for cameras whose `start` does not wait on a device).
+    fn start_cancellable(
+        &mut self,
+        format: Option<&FrameFormat>,
+        cancel: &AtomicBool,
+    ) -> Result<FrameFormat, CameraError> {
+        let _ = cancel;
+        self.start(format)
+    }
     /// The next frame, waiting at most `timeout`.
     fn next_frame(&mut self, timeout: Duration) -> Result<Frame, CameraError>;
     /// Stops streaming; the camera can be started again.
@@ -171,6 +233,39 @@ mod tests {
                 matches!(open(bad), Err(CameraError::BadSpec(_))),
                 "{bad} should be refused"
             );
+        }
+    }
+
+    #[test]
+    fn formats_are_parsed_and_bad_ones_refused() {
+        let f = FrameFormat::parse("1280x720@15").unwrap();
+        assert_eq!((f.width, f.height, f.fps), (1280, 720, 15));
+        assert_eq!(f.pixel_format, "MJPEG");
+        assert_eq!(f.to_string(), "1280x720@15 MJPEG");
+        let f = FrameFormat::parse("640X480").unwrap();
+        assert_eq!((f.width, f.height, f.fps), (640, 480, 30));
+        for bad in [
+            "",
+            "640",
+            "640x",
+            "x480",
+            "640x480@",
+            "640x480@0",
+            "640x480@241",
+            "-640x480",
+            "640x-480",
+            "+640x480",
+            "640 x 480",
+            "8x8",
+            "9000x480",
+            "640x480x3",
+            "99999999999x480",
+            "640x480@30fps",
+            "６４０x480",
+        ] {
+            let e = FrameFormat::parse(bad).unwrap_err();
+            assert!(matches!(e, CameraError::BadFormat(_)), "{bad}: {e:?}");
+            assert!(e.to_string().contains("WIDTHxHEIGHT") && e.vi().contains("RỘNGxCAO"));
         }
     }
 

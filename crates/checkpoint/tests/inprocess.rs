@@ -44,6 +44,7 @@ fn card(p: &TestPki) -> VirtualChip {
     let profile = Profile::load("vn-citizen-card").unwrap();
     let bio = Biometrics {
         portrait_jpeg: data("portrait.jpg"),
+        face_image_type: iso19794::FaceImageType::FullFrontal,
         eyes: None,
         fingers: vec![
             FingerRecord::from_png(

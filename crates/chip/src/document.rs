@@ -78,6 +78,10 @@ impl Document {
 pub struct Biometrics {
     /// The ICAO portrait, JPEG.
     pub portrait_jpeg: Vec<u8>,
+    /// What the portrait is (ISO/IEC 19794-5 §5.7.1), as DG2 records it: `TokenFrontal` for
+    /// the station's token crop (eyes at the token geometry of §8.4), `FullFrontal` for a
+    /// whole-head picture such as a manual capture's centred crop or an image brought in.
+    pub face_image_type: FaceImageType,
     /// Eye centres (right, left) in the portrait, pixels, when known.
     pub eyes: Option<((u16, u16), (u16, u16))>,
     /// ISO/IEC 19794-4 finger image records (PNG or JPEG 2000 inside), one finger each; DG3
@@ -199,12 +203,9 @@ pub fn build(
         groups.push((DataGroup::Dg1, lds::encode_dg1(&mrz_text).map_err(lds_err)?));
     }
     if carries(2) {
-        let mut face = FaceImage::from_jpeg(
-            bio.portrait_jpeg.clone(),
-            FaceImageType::FullFrontal,
-            bio.eyes,
-        )
-        .map_err(|e| ChipError::Input(format!("portrait / ảnh chân dung: {e}")))?;
+        let mut face =
+            FaceImage::from_jpeg(bio.portrait_jpeg.clone(), bio.face_image_type, bio.eyes)
+                .map_err(|e| ChipError::Input(format!("portrait / ảnh chân dung: {e}")))?;
         face.gender = match record.sex {
             Sex::Male => Gender::Male,
             Sex::Female => Gender::Female,

@@ -83,6 +83,7 @@ mod behind_secure_messaging {
             let profile = profiles::Profile::load("vn-citizen-card").unwrap();
             let bio = chip::Biometrics {
                 portrait_jpeg: read("portrait.jpg"),
+                face_image_type: iso19794::FaceImageType::FullFrontal,
                 eyes: None,
                 fingers: vec![],
             };

@@ -25,6 +25,7 @@ fn record() -> CitizenRecord {
 fn bio() -> Biometrics {
     Biometrics {
         portrait_jpeg: data("portrait.jpg"),
+        face_image_type: iso19794::FaceImageType::FullFrontal,
         eyes: Some(((120, 170), (180, 170))),
         fingers: vec![
             FingerRecord::from_png(

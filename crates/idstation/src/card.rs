@@ -56,6 +56,9 @@ pub struct PersonalizeArgs {
     pub profile: String,
     pub record: PathBuf,
     pub portrait: PathBuf,
+    /// The capture's sidecar (`portrait capture` writes FACE.json beside FACE.jpg); when
+    /// `None`, the sidecar beside the portrait is used if it describes it.
+    pub portrait_info: Option<PathBuf>,
     pub fingers: Option<PathBuf>,
     pub keys: PathBuf,
     pub ds_cert: Option<PathBuf>,
@@ -86,12 +89,61 @@ fn load_fingers(dir: &Path, profile: &profiles::Profile) -> Result<Vec<FingerRec
     workflow::dg3::records_for_dg3(profile, &prints).map_err(|e| Failure::input(e.to_string()))
 }
 
-/// The eye centres in the portrait, for DG2's ISO/IEC 19794-5 feature points, found by the
-/// same ICAO checks the capture step runs. A portrait that fails them is still written (QA
-/// scripts bring their own images) but the officer is told which checks failed.
 /// Right and left eye centres, pixels.
 type EyeCentres = ((u16, u16), (u16, u16));
 
+/// What DG2's ISO/IEC 19794-5 record says about the portrait besides its bytes.
+#[derive(Debug, PartialEq)]
+struct PortraitFacts {
+    image_type: iso19794::FaceImageType,
+    eyes: Option<EyeCentres>,
+}
+
+fn facts_from(info: &portrait::PortraitInfo) -> PortraitFacts {
+    PortraitFacts {
+        image_type: info.image_type.face_image_type(),
+        eyes: info.eye_centres(),
+    }
+}
+
+fn read_info(path: &Path, jpeg: &[u8]) -> Result<portrait::PortraitInfo, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("không đọc được {0} / cannot read {0}: {e}", path.display()))?;
+    let info = portrait::PortraitInfo::parse(&text).map_err(|e| e.to_string())?;
+    info.check(jpeg).map_err(|e| e.to_string())?;
+    Ok(info)
+}
+
+/// The portrait's image type and eye centres: exactly as `portrait capture` recorded them
+/// in its sidecar (`info`, or FACE.json beside FACE.jpg) when that describes this very JPEG;
+/// otherwise found again by the ICAO checks, and then the image is called full frontal since
+/// nothing says it is a token crop. A sidecar named with `--portrait-info` must fit; the one
+/// found beside the portrait is skipped with a warning when it does not.
+fn portrait_facts(jpeg: &[u8], path: &Path, info: Option<&Path>) -> Result<PortraitFacts, Failure> {
+    if let Some(info) = info {
+        return read_info(info, jpeg)
+            .map(|i| facts_from(&i))
+            .map_err(|e| Failure::input(format!("{}: {e}", info.display())));
+    }
+    let beside = portrait::PortraitInfo::path_for(path);
+    if beside.is_file() {
+        match read_info(&beside, jpeg) {
+            Ok(i) => return Ok(facts_from(&i)),
+            Err(e) => eprintln!(
+                "idstation: cảnh báo: bỏ qua {0}, tìm lại mắt trên ảnh / warning: ignoring {0}, finding the eyes again: {e}",
+                beside.display()
+            ),
+        }
+    }
+    Ok(PortraitFacts {
+        image_type: iso19794::FaceImageType::FullFrontal,
+        eyes: locate_eyes(jpeg, path)?,
+    })
+}
+
+/// The eye centres in a portrait that came without its capture's sidecar, found by the
+/// same ICAO checks the capture step runs. A portrait that fails them is still written (QA
+/// scripts bring their own images) but the officer is told which checks failed.
 fn locate_eyes(jpeg: &[u8], path: &Path) -> Result<Option<EyeCentres>, Failure> {
     let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
         .map_err(|e| {
@@ -131,10 +183,11 @@ pub fn personalize(a: PersonalizeArgs) -> Result<u8, Failure> {
     let signer = keys::load_signer(&a.keys, a.ds_cert.as_deref(), a.ds_key.as_deref())?;
     let csca = keys::station_csca(&a.keys)?;
     let now = time::OffsetDateTime::now_utc();
-    let eyes = locate_eyes(&portrait, &a.portrait)?;
+    let facts = portrait_facts(&portrait, &a.portrait, a.portrait_info.as_deref())?;
     let bio = chip::Biometrics {
         portrait_jpeg: portrait,
-        eyes,
+        face_image_type: facts.image_type,
+        eyes: facts.eyes,
         fingers,
     };
     let doc = chip::build(&record, &bio, &profile, &signer, now)
@@ -380,4 +433,113 @@ pub fn read(a: ReadArgs) -> Result<u8, Failure> {
         Verdict::Failed => 1,
         Verdict::Unverified => 3,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iso19794::FaceImageType;
+
+    fn ok<T>(r: Result<T, Failure>) -> T {
+        r.unwrap_or_else(|f| panic!("{}", f.message))
+    }
+
+    fn err<T>(r: Result<T, Failure>) -> Failure {
+        match r {
+            Ok(_) => panic!("expected a failure"),
+            Err(f) => f,
+        }
+    }
+
+    /// A token portrait captured from the clean test frame, written as FACE.jpg with its
+    /// sidecar FACE.json, as `portrait capture` leaves them.
+    fn captured(dir: &Path) -> (PathBuf, portrait::Portrait) {
+        let frame = portrait::read_image(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../portrait/testdata/clean.jpg"
+        )))
+        .unwrap();
+        let a =
+            portrait::Analyzer::default().analyze(frame.width(), frame.height(), frame.as_raw());
+        let p = portrait::make_portrait(
+            &frame,
+            &a,
+            &portrait::OutputSpec::default(),
+            portrait::CaptureKind::Auto { frames: 3 },
+        )
+        .unwrap();
+        let jpg = dir.join("face.jpg");
+        std::fs::write(&jpg, &p.jpeg).unwrap();
+        std::fs::write(
+            portrait::PortraitInfo::path_for(&jpg),
+            portrait::PortraitInfo::of(&p).to_json(),
+        )
+        .unwrap();
+        (jpg, p)
+    }
+
+    #[test]
+    fn the_sidecar_beside_the_portrait_gives_the_exact_eyes_and_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let (jpg, p) = captured(dir.path());
+        let facts = ok(portrait_facts(&p.jpeg, &jpg, None));
+        assert_eq!(
+            facts,
+            PortraitFacts {
+                image_type: FaceImageType::TokenFrontal,
+                eyes: Some(portrait::token_eyes(360)),
+            }
+        );
+        // Named explicitly from elsewhere, the same.
+        let elsewhere = dir.path().join("info-copy.json");
+        std::fs::copy(dir.path().join("face.json"), &elsewhere).unwrap();
+        std::fs::remove_file(dir.path().join("face.json")).unwrap();
+        assert_eq!(ok(portrait_facts(&p.jpeg, &jpg, Some(&elsewhere))), facts);
+    }
+
+    #[test]
+    fn a_sidecar_of_another_jpeg_is_skipped_beside_and_refused_when_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (jpg, p) = captured(dir.path());
+        // The portrait was re-encoded after the capture: its sidecar no longer describes it.
+        let img = image::load_from_memory(&p.jpeg).unwrap().to_rgb8();
+        let mut other = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut other, 50)
+            .encode_image(&img)
+            .unwrap();
+        assert_ne!(other, p.jpeg);
+        std::fs::write(&jpg, &other).unwrap();
+        // Beside the portrait: ignored (with a warning), the eyes found again, and the image
+        // not claimed to be a token crop.
+        let facts = ok(portrait_facts(&other, &jpg, None));
+        assert_eq!(facts.image_type, FaceImageType::FullFrontal);
+        // Named with --portrait-info: an input error, in both languages.
+        let named = dir.path().join("face.json");
+        let e = err(portrait_facts(&other, &jpg, Some(&named)));
+        assert_eq!(e.code, 2);
+        assert!(e.message.contains("SHA-256"), "{}", e.message);
+        assert!(e.message.contains("mã SHA-256 không khớp"), "{}", e.message);
+        // A named sidecar that is not there is an input error too.
+        let e = err(portrait_facts(
+            &other,
+            &jpg,
+            Some(&dir.path().join("none.json")),
+        ));
+        assert_eq!(e.code, 2);
+        assert!(e.message.contains("cannot read"), "{}", e.message);
+    }
+
+    #[test]
+    fn without_a_sidecar_the_eyes_are_found_by_the_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let (jpg, p) = captured(dir.path());
+        std::fs::remove_file(dir.path().join("face.json")).unwrap();
+        let facts = ok(portrait_facts(&p.jpeg, &jpg, None));
+        assert_eq!(facts.image_type, FaceImageType::FullFrontal);
+        let ((rx, ry), (lx, ly)) = facts.eyes.expect("eyes found on the token image");
+        let ((wrx, wry), (wlx, wly)) = portrait::token_eyes(360);
+        for (got, want) in [(rx, wrx), (ry, wry), (lx, wlx), (ly, wly)] {
+            assert!(got.abs_diff(want) <= 12, "{:?}", facts.eyes);
+        }
+    }
 }

@@ -244,6 +244,10 @@ enum CardCommand {
         /// The ICAO portrait, JPEG.
         #[arg(long)]
         portrait: PathBuf,
+        /// The capture's sidecar with the exact eye centres and image type (default: the
+        /// portrait's name with .json, when it is there and describes this JPEG).
+        #[arg(long)]
+        portrait_info: Option<PathBuf>,
         /// Folder of finger images named by position (right-index.png, left-index.png, ...).
         #[arg(long)]
         fingers: Option<PathBuf>,
@@ -340,6 +344,7 @@ fn main() -> ExitCode {
                 profile,
                 record,
                 portrait,
+                portrait_info,
                 fingers,
                 keys,
                 ds_cert,
@@ -351,6 +356,7 @@ fn main() -> ExitCode {
                 profile,
                 record,
                 portrait,
+                portrait_info,
                 fingers,
                 keys,
                 ds_cert,
@@ -385,10 +391,7 @@ fn main() -> ExitCode {
             .map(|()| 0)
             .map_err(|e| Failure::device(e.to_string())),
         Command::Portrait(cmd) => portrait::run(cmd).map(|()| 0).map_err(|e| Failure {
-            code: match e {
-                portrait::PortraitError::Image(_) | portrait::PortraitError::NoReason => 2,
-                _ => 1,
-            },
+            code: if e.is_bad_input() { 2 } else { 1 },
             message: e.to_string(),
         }),
         Command::Enroll {

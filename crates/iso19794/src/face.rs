@@ -117,10 +117,12 @@ pub struct FeaturePoint {
 impl FeaturePoint {
     /// Feature point type 1: MPEG-4 (ISO/IEC 14496-2 Annex C).
     pub const MPEG4: u8 = 1;
-    /// MPEG-4 feature point 12.1: centre of the right eye.
-    pub const RIGHT_EYE_CENTRE: u8 = 0xC1;
-    /// MPEG-4 feature point 12.2: centre of the left eye.
-    pub const LEFT_EYE_CENTRE: u8 = 0xC2;
+    /// Feature point 12.1, the centre of the left eye (19794-5 §5.6.4, the eye and nostril
+    /// centre points it adds to MPEG-4's). Left and right are the subject's, as everywhere
+    /// in MPEG-4 face definitions: the left eye is on the image's right.
+    pub const LEFT_EYE_CENTRE: u8 = 0xC1;
+    /// Feature point 12.2, the centre of the right eye (on the image's left).
+    pub const RIGHT_EYE_CENTRE: u8 = 0xC2;
 }
 
 /// One facial image with its facial information and image information blocks.
@@ -166,7 +168,8 @@ impl FaceImage {
 
     /// A face image around a JPEG, its width and height read from the JPEG frame header
     /// (baseline, extended or progressive; anything else is refused). Eye centres
-    /// `(right, left)` in pixels become MPEG-4 feature points 12.1 and 12.2 when given.
+    /// `(right, left)` in pixels (the subject's right eye first, on the image's left) become
+    /// feature points 12.2 and 12.1 when given.
     /// Gender, colours, expression and pose are left unspecified for the caller to set.
     pub fn from_jpeg(
         jpeg: Vec<u8>,
@@ -175,18 +178,19 @@ impl FaceImage {
     ) -> Result<FaceImage, RecordError> {
         let info = jpeg_info(&jpeg)?;
         let feature_points = match eyes {
+            // In code order: 12.1 (left eye), then 12.2 (right eye).
             Some(((rx, ry), (lx, ly))) => vec![
-                FeaturePoint {
-                    kind: FeaturePoint::MPEG4,
-                    code: FeaturePoint::RIGHT_EYE_CENTRE,
-                    x: rx,
-                    y: ry,
-                },
                 FeaturePoint {
                     kind: FeaturePoint::MPEG4,
                     code: FeaturePoint::LEFT_EYE_CENTRE,
                     x: lx,
                     y: ly,
+                },
+                FeaturePoint {
+                    kind: FeaturePoint::MPEG4,
+                    code: FeaturePoint::RIGHT_EYE_CENTRE,
+                    x: rx,
+                    y: ry,
                 },
             ],
             None => Vec::new(),

@@ -84,8 +84,8 @@ fn face_record_exact_bytes() {
     let expected = h("
         46414300 30313000 00000042 0001
         00000034 0002 02 01 02 000001 0001 000000 000000
-        01 C1 0004 0006 0000
-        01 C2 0008 0006 0000
+        01 C2 0004 0006 0000
+        01 C1 0008 0006 0000
         01 00 000C 0010 01 02 0000 0000
         FFD8FFD9");
     let rec = small_face();
@@ -110,6 +110,12 @@ fn face_from_real_jpegs() {
     let bytes = rec.encode().unwrap();
     assert_eq!(bytes.len(), 14 + 20 + 16 + 12 + FACE_JPEG.len());
     assert_eq!(&bytes[8..12], (bytes.len() as u32).to_be_bytes());
+    // 19794-5 §5.6.4: 12.1 is the subject's left eye (here at x 8, the image's right),
+    // 12.2 the right eye (x 4).
+    assert_eq!(
+        &bytes[34..50],
+        h("01 C1 0008 0006 0000  01 C2 0004 0006 0000")
+    );
     assert_eq!(&bytes[50..56], [2, 0, 0, 12, 0, 16]);
     assert_eq!(FaceRecord::parse(&bytes).unwrap(), rec);
 

@@ -53,7 +53,8 @@ impl AutoCapture {
     }
 
     /// The officer's capture of `frame`, whatever the checks say; the reason is required
-    /// and kept with the portrait.
+    /// and kept with the portrait. The token crop when a face was found, else the centred
+    /// full frontal crop without eye points (manual capture is for when the checks fail).
     pub fn manual(
         frame: &RgbImage,
         analysis: &Analysis,
@@ -82,6 +83,9 @@ pub struct CaptureSettings {
     pub k: usize,
     /// Give up after this many frames (`None`: until the stream ends or is cancelled).
     pub max_frames: Option<u64>,
+    /// The officer's manual capture: the first frame is checked (and shown) and then taken
+    /// whatever the checks say, with this reason.
+    pub manual_reason: Option<String>,
     pub output: OutputSpec,
     pub camera: CaptureOptions,
 }
@@ -91,6 +95,7 @@ impl Default for CaptureSettings {
         CaptureSettings {
             k: 5,
             max_frames: None,
+            manual_reason: None,
             output: OutputSpec::default(),
             camera: CaptureOptions::default(),
         }
@@ -100,7 +105,7 @@ impl Default for CaptureSettings {
 /// Runs a camera on a worker thread and auto-captures a portrait: every frame is checked
 /// (and shown to `on_frame`, e.g. for a live preview); camera unplugs are waited out by the
 /// worker. Ends with the portrait, or an error when the stream ends, `max_frames` pass or
-/// `cancel` is set first.
+/// `cancel` is set first. With `manual_reason`, the first frame is taken (after its checks).
 pub fn capture(
     camera: Box<dyn Camera>,
     analyzer: &mut Analyzer,
@@ -108,6 +113,12 @@ pub fn capture(
     cancel: &AtomicBool,
     mut on_frame: impl FnMut(&Analysis),
 ) -> Result<Portrait, PortraitError> {
+    if let Some(reason) = &settings.manual_reason {
+        // Refused before the camera is opened.
+        if reason.trim().is_empty() {
+            return Err(PortraitError::NoReason);
+        }
+    }
     let worker = CaptureWorker::spawn(camera, settings.camera.clone())?;
     let mut auto = AutoCapture::new(settings.k);
     let mut frames = 0u64;
@@ -128,6 +139,9 @@ pub fn capture(
                 let a = analyzer.analyze(img.width(), img.height(), img.as_raw());
                 on_frame(&a);
                 last_failed = a.failed();
+                if let Some(reason) = &settings.manual_reason {
+                    return AutoCapture::manual(&img, &a, reason, &settings.output);
+                }
                 if let Some((best, analysis)) = auto.push(img, a) {
                     return crate::make_portrait(
                         &best,
@@ -144,6 +158,7 @@ pub fn capture(
             CaptureEvent::Ended(None) => break,
             CaptureEvent::Started(_)
             | CaptureEvent::Warning(_)
+            | CaptureEvent::Restarting(_)
             | CaptureEvent::Unplugged(_)
             | CaptureEvent::Reconnected(_) => {}
         }

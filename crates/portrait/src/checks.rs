@@ -6,12 +6,12 @@
 //! with its limit and, when it fails, says what the officer should do.
 
 use crate::raster::{ycbcr, Luma, Rect};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 static MODEL: &[u8] = include_bytes!("../model/seeta_fd_frontal_v1.0.bin");
 
 /// The checks, in the order they are reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckId {
     FaceCount,
@@ -125,7 +125,7 @@ impl CheckId {
 }
 
 /// Pass, fail, or not measurable on this frame (e.g. no face to measure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Pass,

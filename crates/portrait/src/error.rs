@@ -28,6 +28,19 @@ pub enum PortraitError {
 }
 
 impl PortraitError {
+    /// Whether the command line or an input file was wrong (exit status 2), rather than a
+    /// camera or a picture failing.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            PortraitError::Image(_)
+                | PortraitError::NoReason
+                | PortraitError::Camera(
+                    camera::CameraError::BadFormat(_) | camera::CameraError::FixedFormat { .. }
+                )
+        )
+    }
+
     pub fn vi(&self) -> String {
         match self {
             PortraitError::Camera(e) => e.vi(),

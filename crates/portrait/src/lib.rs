@@ -7,6 +7,7 @@ mod checks;
 #[cfg(feature = "cli")]
 mod cli;
 mod error;
+mod info;
 mod raster;
 mod token;
 
@@ -17,8 +18,12 @@ pub use checks::{
 #[cfg(feature = "cli")]
 pub use cli::{run, run_to, PortraitCommand};
 pub use error::PortraitError;
+pub use info::{
+    sha256_hex, InfoCheck, InfoError, InfoEyes, InfoImageType, PortraitInfo, INFO_FORMAT,
+};
 pub use token::{
-    encode_within, make_portrait, token_crop, token_eyes, CaptureKind, OutputSpec, Portrait,
+    centred_crop, encode_within, make_portrait, token_crop, token_eyes, CaptureKind, OutputSpec,
+    Portrait,
 };
 
 /// Reads an image file as RGB8 (refusing pictures larger than a camera's).

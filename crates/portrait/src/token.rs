@@ -33,8 +33,8 @@ impl Default for OutputSpec {
 }
 
 /// How the frame was taken.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaptureKind {
     /// All checks passed on `frames` frames in a row; the sharpest was kept.
     Auto { frames: usize },
@@ -50,9 +50,13 @@ pub struct Portrait {
     pub width: u32,
     pub height: u32,
     pub quality: u8,
+    /// What DG2 calls the image (ISO/IEC 19794-5 §5.7.1): `TokenFrontal` for the token crop,
+    /// `FullFrontal` for a manual capture's centred crop of a frame without a face found.
+    pub image_type: iso19794::FaceImageType,
     /// Eye centres in the token image (right = subject's right, on the image's left), as
-    /// `iso19794::FaceImage::from_jpeg` takes them.
-    pub eyes: ((u16, u16), (u16, u16)),
+    /// `iso19794::FaceImage::from_jpeg` takes them; `None` for the full frontal crop (no
+    /// eyes were found, and feature points must not be made up).
+    pub eyes: Option<((u16, u16), (u16, u16))>,
     /// The whole camera frame as JPEG, for the local record only.
     pub full_frame_jpeg: Vec<u8>,
     pub capture: CaptureKind,
@@ -68,6 +72,7 @@ impl std::fmt::Debug for Portrait {
             .field("width", &self.width)
             .field("height", &self.height)
             .field("quality", &self.quality)
+            .field("image_type", &self.image_type)
             .field("eyes", &self.eyes)
             .field("capture", &self.capture)
             .finish_non_exhaustive()
@@ -75,13 +80,9 @@ impl std::fmt::Debug for Portrait {
 }
 
 impl Portrait {
-    /// The ISO/IEC 19794-5 token frontal image with its eye feature points, for DG2.
+    /// The ISO/IEC 19794-5 face image (its type and eye feature points), for DG2.
     pub fn face_image(&self) -> Result<iso19794::FaceImage, iso19794::RecordError> {
-        iso19794::FaceImage::from_jpeg(
-            self.jpeg.clone(),
-            iso19794::FaceImageType::TokenFrontal,
-            Some(self.eyes),
-        )
+        iso19794::FaceImage::from_jpeg(self.jpeg.clone(), self.image_type, self.eyes)
     }
 }
 
@@ -183,22 +184,58 @@ fn eyes_for_crop(a: &Analysis) -> Option<Eyes> {
     }
 }
 
-/// The portrait from a frame and its analysis.
+/// The centre of a frame in the 3:4 (width:height) shape of a portrait, as large as the
+/// frame allows, scaled to `width` wide: what a manual capture keeps when no face was found
+/// to crop around (the officer framed the applicant; the station does not guess eyes).
+pub fn centred_crop(frame: &RgbImage, width: u32) -> RgbImage {
+    let (fw, fh) = frame.dimensions();
+    let width = width.clamp(16, 4096);
+    let height = (width as f32 * 4.0 / 3.0).round() as u32;
+    if fw == 0 || fh == 0 {
+        return RgbImage::new(width, height);
+    }
+    let (cw, ch) = if u64::from(fw) * 4 >= u64::from(fh) * 3 {
+        (fh * 3 / 4, fh)
+    } else {
+        (fw, fw * 4 / 3)
+    };
+    let (cw, ch) = (cw.clamp(1, fw), ch.clamp(1, fh));
+    let view = image::imageops::crop_imm(frame, (fw - cw) / 2, (fh - ch) / 2, cw, ch).to_image();
+    if view.dimensions() == (width, height) {
+        return view;
+    }
+    image::imageops::resize(&view, width, height, image::imageops::FilterType::Triangle)
+}
+
+/// The portrait from a frame and its analysis: the token crop around the eyes, or, for a
+/// manual capture of a frame where no face was found, the centred full frontal crop.
 pub fn make_portrait(
     frame: &RgbImage,
     analysis: &Analysis,
     spec: &OutputSpec,
     capture: CaptureKind,
 ) -> Result<Portrait, PortraitError> {
-    let eyes = eyes_for_crop(analysis).ok_or(PortraitError::NoFace)?;
-    let crop = token_crop(frame, &eyes, spec.width);
+    let (crop, image_type, eyes) = match (eyes_for_crop(analysis), &capture) {
+        (Some(eyes), _) => {
+            let crop = token_crop(frame, &eyes, spec.width);
+            let at = token_eyes(crop.width());
+            (crop, iso19794::FaceImageType::TokenFrontal, Some(at))
+        }
+        (None, CaptureKind::Manual { .. }) => (
+            centred_crop(frame, spec.width),
+            iso19794::FaceImageType::FullFrontal,
+            None,
+        ),
+        (None, CaptureKind::Auto { .. }) => return Err(PortraitError::NoFace),
+    };
     let (jpeg, quality) = encode_within(&crop, spec.budget, spec.min_quality, spec.max_quality)?;
     Ok(Portrait {
         jpeg,
         width: crop.width(),
         height: crop.height(),
         quality,
-        eyes: token_eyes(crop.width()),
+        image_type,
+        eyes,
         full_frame_jpeg: encode_jpeg(frame, spec.full_frame_quality)?,
         capture,
         checks: analysis.checks.clone(),

@@ -48,14 +48,16 @@ fn token_jpeg_fits_the_budget_with_the_eyes_where_19794_5_puts_them() {
     let p = portrait::make_portrait(&img, &r, &spec, CaptureKind::Auto { frames: 1 }).unwrap();
     assert!(p.jpeg.len() <= 20 * 1024, "{} bytes", p.jpeg.len());
     assert_eq!((p.width, p.height), (360, 480));
-    assert_eq!(p.eyes, ((135, 216), (225, 216)));
-    assert_eq!(p.eyes, token_eyes(360));
+    assert_eq!(p.eyes, Some(((135, 216), (225, 216))));
+    assert_eq!(p.eyes, Some(token_eyes(360)));
+    assert_eq!(p.image_type, iso19794::FaceImageType::TokenFrontal);
     assert!(p.quality >= 50, "quality {}", p.quality);
     // Checking the crop again finds the eyes where the record says they are.
     let tok = image::load_from_memory(&p.jpeg).unwrap().to_rgb8();
     let again = a.analyze(tok.width(), tok.height(), tok.as_raw());
     let e = again.eyes.expect("eyes in the token image");
-    for ((x, y), (ex, ey)) in [(e.right, p.eyes.0), (e.left, p.eyes.1)] {
+    let (right, left) = p.eyes.unwrap();
+    for ((x, y), (ex, ey)) in [(e.right, right), (e.left, left)] {
         assert!(
             (x - ex as f32).abs() < 6.0 && (y - ey as f32).abs() < 6.0,
             "{e:?}"
@@ -63,7 +65,8 @@ fn token_jpeg_fits_the_budget_with_the_eyes_where_19794_5_puts_them() {
     }
     // The 19794-5 record carries the same eyes.
     let fi = p.face_image().unwrap();
-    assert_eq!(fi.eyes(), Some(p.eyes));
+    assert_eq!(fi.eyes(), p.eyes);
+    assert_eq!(fi.image_type, iso19794::FaceImageType::TokenFrontal);
     assert_eq!((fi.width, fi.height), (360, 480));
     // The full frame is kept as is for the local record.
     let full = image::load_from_memory(&p.full_frame_jpeg).unwrap();
@@ -122,12 +125,104 @@ fn manual_capture_needs_a_reason_and_keeps_it_with_the_failed_checks() {
         .checks
         .iter()
         .any(|c| c.id == CheckId::Lighting && c.outcome == portrait::Outcome::Fail));
-    // No face at all: nothing to crop.
+    assert_eq!(p.image_type, iso19794::FaceImageType::TokenFrontal);
+}
+
+#[test]
+fn manual_capture_without_a_face_keeps_the_centred_full_frontal_crop() {
+    let mut a = Analyzer::default();
     let (img, r) = frame(&mut a, "fail-face_count-no_face.jpg");
+    assert!(r.faces.is_empty() && r.eyes.is_none());
+    let spec = OutputSpec::default();
+    // Auto-capture has nothing to crop around.
     assert_eq!(
-        AutoCapture::manual(&img, &r, "x", &spec).unwrap_err(),
+        portrait::make_portrait(&img, &r, &spec, CaptureKind::Auto { frames: 1 }).unwrap_err(),
         PortraitError::NoFace
     );
+    // The officer's capture is exactly for when the checks fail: the centre of the frame,
+    // 3:4, as a full frontal image without made-up eye points, the reason kept.
+    let reason = "applicant's face hidden by a bandage, approved by supervisor";
+    let p = AutoCapture::manual(&img, &r, reason, &spec).unwrap();
+    assert_eq!(p.image_type, iso19794::FaceImageType::FullFrontal);
+    assert_eq!(p.eyes, None);
+    assert_eq!(
+        p.capture,
+        CaptureKind::Manual {
+            reason: reason.into()
+        }
+    );
+    assert!(p
+        .checks
+        .iter()
+        .any(|c| c.id == CheckId::FaceCount && c.outcome == portrait::Outcome::Fail));
+    assert_eq!((p.width, p.height), (360, 480));
+    assert!(p.jpeg.len() <= spec.budget, "{} bytes", p.jpeg.len());
+    let fi = p.face_image().unwrap();
+    assert_eq!(fi.image_type, iso19794::FaceImageType::FullFrontal);
+    assert!(fi.feature_points.is_empty() && fi.feature_mask == 0);
+    // The crop is the middle of the 640x480 frame (its 360x480 centre, scale 1): the
+    // pixels match the frame's centre columns.
+    let got = image::load_from_memory(&p.jpeg).unwrap().to_rgb8();
+    let want = portrait::centred_crop(&img, 360);
+    assert_eq!(want.dimensions(), (360, 480));
+    let centre = image::imageops::crop_imm(&img, 140, 0, 360, 480).to_image();
+    assert_eq!(want, centre);
+    let diff: f64 = got
+        .as_raw()
+        .iter()
+        .zip(centre.as_raw())
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).abs())
+        .sum::<f64>()
+        / got.as_raw().len() as f64;
+    assert!(diff < 6.0, "mean difference {diff}");
+    // Odd shapes still give a 3:4 crop.
+    for (w, h) in [(1, 1), (3000, 10), (10, 3000), (641, 479)] {
+        let c = portrait::centred_crop(&image::RgbImage::new(w, h), 120);
+        assert_eq!(c.dimensions(), (120, 160), "{w}x{h}");
+    }
+}
+
+#[test]
+fn capture_with_a_manual_reason_takes_the_first_frame_after_its_checks() {
+    let files = ["fail-face_count-no_face.jpg", "clean.jpg"]
+        .map(path)
+        .to_vec();
+    let settings = CaptureSettings {
+        manual_reason: Some("camera fault, approved".into()),
+        ..CaptureSettings::default()
+    };
+    let mut seen = Vec::new();
+    let p = capture(
+        Box::new(camera::VirtualCamera::from_files(files.clone(), 0.0)),
+        &mut Analyzer::default(),
+        &settings,
+        &AtomicBool::new(false),
+        |a| seen.push(a.failed()),
+    )
+    .unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].contains(&CheckId::FaceCount));
+    assert_eq!(p.image_type, iso19794::FaceImageType::FullFrontal);
+    assert_eq!(
+        p.capture,
+        CaptureKind::Manual {
+            reason: "camera fault, approved".into()
+        }
+    );
+    // A blank reason is refused before the camera is touched.
+    let settings = CaptureSettings {
+        manual_reason: Some(" ".into()),
+        ..CaptureSettings::default()
+    };
+    let e = capture(
+        Box::new(camera::VirtualCamera::from_dir("/nonexistent", 0.0)),
+        &mut Analyzer::default(),
+        &settings,
+        &AtomicBool::new(false),
+        |_| {},
+    )
+    .unwrap_err();
+    assert_eq!(e, PortraitError::NoReason);
 }
 
 #[test]

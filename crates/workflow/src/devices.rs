@@ -513,7 +513,8 @@ impl Devices {
     }
 
     /// The portrait: auto-capture when the checks pass on K frames in a row, or with a
-    /// reason, the first frame with a face (the officer's manual capture).
+    /// reason, the first frame after its checks (the officer's manual capture; without a
+    /// face found, a centred full frontal crop).
     pub fn portrait(
         &self,
         config: &StationConfig,
@@ -565,11 +566,9 @@ impl Devices {
                         run: auto.run_length() + usize::from(a.passed()),
                     });
                     let taken = match &manual {
-                        // The officer's capture: the first frame with a face in it.
-                        Some(reason) if a.eyes.is_some() || !a.faces.is_empty() => {
+                        Some(reason) => {
                             Some(portrait::AutoCapture::manual(&img, &a, reason, &spec))
                         }
-                        Some(_) => None,
                         None => auto.push(img, a).map(|(best, analysis)| {
                             portrait::make_portrait(
                                 &best,
@@ -837,7 +836,13 @@ impl Devices {
         let now = time::OffsetDateTime::now_utc();
         let bio = chip::Biometrics {
             portrait_jpeg: portrait.token_jpeg.clone(),
-            eyes: Some(portrait.eyes),
+            // The station's token crop (19794-5 §8.4) has its eyes; only a manual capture
+            // without a face found has none, and is the centred full frontal crop.
+            face_image_type: match portrait.eyes {
+                Some(_) => iso19794::FaceImageType::TokenFrontal,
+                None => iso19794::FaceImageType::FullFrontal,
+            },
+            eyes: portrait.eyes,
             fingers,
         };
         let doc = chip::build(record, &bio, &profile, &keys.signer, now).map_err(|e| msg(&e))?;

@@ -126,8 +126,9 @@ pub struct PortraitTaken {
     /// The whole frame, for the local record.
     #[serde(with = "b64")]
     pub full_jpeg: Vec<u8>,
-    /// Eye centres (right, left) in the token image.
-    pub eyes: ((u16, u16), (u16, u16)),
+    /// Eye centres (right, left) in the token image; `None` for a manual capture's full
+    /// frontal crop of a frame without a face found (older records always have them).
+    pub eyes: Option<((u16, u16), (u16, u16))>,
     /// Set when the officer took it manually, with the reason.
     pub manual_reason: Option<String>,
     /// Checks that failed on the frame it was taken from (empty for an auto-capture).
@@ -521,7 +522,7 @@ mod tests {
         e.portrait = Some(PortraitTaken {
             token_jpeg: vec![1],
             full_jpeg: vec![2],
-            eyes: ((1, 1), (2, 2)),
+            eyes: Some(((1, 1), (2, 2))),
             manual_reason: None,
             failed_checks: vec![],
         });
