@@ -616,7 +616,7 @@ mod tests {
         e.set_portrait(PortraitTaken {
             token_jpeg: vec![1],
             full_jpeg: vec![2],
-            eyes: ((1, 1), (2, 2)),
+            eyes: Some(((1, 1), (2, 2))),
             manual_reason: None,
             failed_checks: vec![],
         });
