@@ -542,3 +542,228 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
 }
+
+/// The demo card rewritten as a forger would: DG13's name 1000 bytes long with control
+/// characters (a terminal escape, a newline, a bell) and EF.SOD — signed by a Document
+/// Signer nobody trusts — listing 40 data groups.
+fn hostile_card(genuine: &Path, forger: &Path, out: &Path) -> String {
+    let mut chip = vchip::VirtualChip::load_from(genuine).unwrap();
+    let mut dg13 = lds::parse_dg13(stored(chip.file(0x010D).unwrap())).unwrap();
+    let mut name = String::from("\u{1b}[2J\u{1b}[32mTHẺ HỢP LỆ\nNguyễn\u{7}Văn An ");
+    while name.len() < 1000 {
+        name.push('Ồ');
+    }
+    let slot = dg13
+        .fields
+        .iter_mut()
+        .find(|(id, _)| *id == lds::dg13::FULL_NAME)
+        .unwrap();
+    slot.1 = vec![name.clone()];
+    let dg13 = lds::encode_dg13(&dg13);
+    chip.set_file(0x010D, dg13);
+    let key = pki::decrypt_private_key(
+        &std::fs::read(forger.join("ds-key.p8")).unwrap(),
+        TEST_PASSPHRASE.as_bytes(),
+    )
+    .unwrap();
+    let signer =
+        pki::DocumentSigner::from_pkcs8(&key, &std::fs::read(forger.join("ds.der")).unwrap())
+            .unwrap();
+    let hashes: Vec<(u8, Vec<u8>)> = (1..=40u8)
+        .map(|n| {
+            let h = chip.file(0x0100 | u16::from(n)).map_or(vec![n; 32], |f| {
+                pki::HashAlgorithm::Sha256.digest(stored(f))
+            });
+            (n, h)
+        })
+        .collect();
+    let sod = pki::build_sod(&signer, &hashes, None).unwrap();
+    chip.set_file(0x011D, lds::encode_sod(&sod));
+    chip.save_to(out).unwrap();
+    name
+}
+
+/// Issue 7's worst case: a forged chip whose text no log row may hold and whose EF.SOD makes
+/// dozens of alerts. The verdict is printed (without letting the chip's escape sequences
+/// reach the terminal), the crossing is logged in a cleaned form, and the report shows it.
+/// A checkpoint id the log would refuse is refused before the card is read, and a verified
+/// card whose crossing cannot be logged still prints its verdict but does not exit 0.
+#[test]
+fn a_hostile_chip_cannot_keep_its_crossing_out_of_the_log() {
+    let slot = Slot::take();
+    let keys = Scratch::new("cp-hostile-keys");
+    let station_keys = keys.path("station");
+    let forger_keys = keys.path("forger");
+    keys_init(&station_keys);
+    keys_init(&forger_keys);
+    let st = Station::new("cp-hostile", &station_keys);
+    let card = st.scratch.path("card.vcard");
+    issue(&slot, &station_keys, &card);
+    let hostile = st.scratch.path("hostile.vcard");
+    let name = hostile_card(&card, &forger_keys, &hostile);
+
+    // A checkpoint id the log refuses: bad input before any card is read (the reader is
+    // empty; reading would fail with "no card", exit 1).
+    for bad in ["gate\n2", &"g".repeat(65)] {
+        let o = run(&[
+            "checkpoint",
+            "verify",
+            "--reader",
+            slot.reader,
+            "--qr",
+            QR,
+            "--direction",
+            "in",
+            "--checkpoint",
+            bad,
+            "--trust",
+            s(&st.trust),
+            "--vault",
+            s(&st.vault),
+            "--officer",
+            "officer-a",
+            "--wait",
+            "1",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", output_text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("the checkpoint id must be"),
+            "{}",
+            output_text(&o)
+        );
+    }
+
+    let v = Vcard::start(&slot, "vn-citizen-card", Some(&hostile), &[]);
+    let (o, j) = st.verify(slot.reader, "in", &["--qr", QR]);
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert_eq!(j["verdict"], "alert", "{j:#}");
+    assert_eq!(j["logged"], true, "{j:#}");
+    assert!(j["crossing"].as_i64().is_some(), "{j:#}");
+    let codes = alert_codes(&j);
+    for want in [
+        "unknown_signer",
+        "chip_data",
+        "invalid_chip_data.full_name",
+        "mismatch.full_name",
+        "dg_missing.5",
+    ] {
+        assert!(codes.iter().any(|c| c == want), "{want} in {codes:?}");
+    }
+    // One alert for the 24 numbers that are no data group, not 24.
+    assert!(codes.len() < 20, "{codes:?}");
+    assert_eq!(j["chip_fields"]["full_name"], name.as_str());
+
+    // The officer's terminal: the verdict, and none of the chip's control characters.
+    let o = st.verify_text(slot.reader, "out", "north-gate");
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("ALERT: CARD NOT VERIFIED"), "{text}");
+    assert!(text.contains("invalid chip data"), "{text}");
+    assert!(text.contains("logged crossing #"), "{text}");
+    assert!(
+        !o.stdout.iter().any(|b| *b == 0x1b || *b == 0x07),
+        "a control character from the chip reached the terminal"
+    );
+    v.remove();
+
+    // The day's report has both crossings, the name cleaned and cut, the alerts collapsed.
+    let today = time::OffsetDateTime::now_utc().date();
+    let date = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let csv = st.scratch.path("day.csv");
+    let report = |out: &Path| {
+        run(&[
+            "report",
+            "checkpoint",
+            "--date",
+            &date,
+            "--out",
+            s(out),
+            "--vault",
+            s(&st.vault),
+            "--officer",
+            "officer-a",
+        ])
+    };
+    let o = report(&csv);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains(",alert,")).collect();
+    assert_eq!(
+        rows.len(),
+        2 + 1,
+        "two crossings and the alert total: {text}"
+    );
+    for row in &rows[..2] {
+        assert!(row.contains("\u{FFFD}[2J"), "{row}");
+        assert!(row.contains("…[+"), "the cut is marked: {row}");
+        assert!(row.len() < 400 + 300, "{}", row.len());
+        assert!(row.contains("invalid_chip_data.full_name"), "{row}");
+        assert!(row.contains("unknown_signer"), "{row}");
+    }
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'));
+    let pdf = st.scratch.path("day.pdf");
+    let o = report(&pdf);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let t = pdftotext(&pdf);
+    assert!(t.contains("invalid chip data"), "{t}");
+
+    // A genuine card, verified, but the vault refuses the row: the verdict is printed, the
+    // failure beside it, and the exit status is not 0.
+    {
+        let c = rusqlite::Connection::open(&st.vault).unwrap();
+        c.execute_batch(
+            "CREATE TRIGGER no_more BEFORE INSERT ON crossings
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+    }
+    let v = Vcard::start(&slot, "vn-citizen-card", Some(&card), &[]);
+    let o = st.verify_text(slot.reader, "in", "north-gate");
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("CARD VERIFIED"), "{text}");
+    assert!(text.contains("verified but NOT logged"), "{text}");
+    assert!(text.contains("NOT logged"), "{text}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot log the crossing"),
+        "{}",
+        output_text(&o)
+    );
+    let (o, j) = st.verify(slot.reader, "in", &["--qr", QR]);
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert_eq!(
+        (j["verified"].clone(), j["logged"].clone()),
+        (true.into(), false.into())
+    );
+    assert!(
+        j["log_error"].as_str().unwrap().contains("disk full"),
+        "{j:#}"
+    );
+    v.remove();
+}
+
+/// The PDF's text with whitespace runs made single spaces (table cells wrap). Fails when
+/// poppler-utils is missing: `bash hil/cups-up` installs it.
+fn pdftotext(pdf: &Path) -> String {
+    let o = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; bash hil/cups-up installs it)");
+    assert!(o.status.success(), "pdftotext: {}", output_text(&o));
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A chip file as a reader gets it: the TLV its header announces (the file itself may be
+/// created larger).
+fn stored(file: &[u8]) -> &[u8] {
+    &file[..lds::file_length_from_header(file).unwrap().min(file.len())]
+}

@@ -256,13 +256,26 @@ impl App {
                 );
             }
         }
+        if let Some(e) = &r.log_error {
+            // The verdict stands, but the crossing is not in the log: the officer must know.
+            ui.label(
+                RichText::new(format!(
+                    "⚠ {}: {}",
+                    lang.pick("CHƯA GHI NHẬT KÝ LƯỢT NÀY", "THIS CROSSING IS NOT LOGGED"),
+                    lang.msg(e)
+                ))
+                .size(16.0)
+                .strong()
+                .color(BAD),
+            );
+        }
         ui.label(RichText::new(format!("{} ms", r.millis)).small().weak());
         ui.add_space(6.0);
         ui.horizontal_top(|ui| {
             let tex = r
                 .portrait_jpeg
                 .as_deref()
-                .and_then(|j| self.chip_portrait(ui.ctx(), r.crossing_id, j));
+                .and_then(|j| self.chip_portrait(ui.ctx(), r, j));
             match tex {
                 Some((id, size)) => {
                     let scale = (200.0 / size.y).min(1.0);
@@ -319,10 +332,20 @@ impl App {
     fn chip_portrait(
         &mut self,
         ctx: &egui::Context,
-        crossing: i64,
+        r: &CheckpointResult,
         bytes: &[u8],
     ) -> Option<(egui::TextureId, egui::Vec2)> {
-        let key = (format!("crossing-{crossing}"), bytes.len());
+        // A crossing that could not be logged has no id: its bytes tell it apart (FNV-1a,
+        // a few microseconds for a DG2 portrait).
+        let key = match r.crossing_id {
+            Some(id) => (format!("crossing-{id}"), bytes.len()),
+            None => {
+                let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                (format!("unlogged-{h:016x}"), bytes.len())
+            }
+        };
         if self.chip_portrait_failed.as_ref() == Some(&key) {
             return None;
         }

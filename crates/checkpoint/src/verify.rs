@@ -77,6 +77,10 @@ pub enum Alert {
     ChipData { what: String, detail: String },
     /// Nothing failed but the card could not be proven genuine (no EF.SOD, no trusted CSCA).
     NotProven { detail: String },
+    /// A DG13 field holds text no genuine card holds: control characters, or an ID number
+    /// or a name longer than the crossing log keeps ([`MAX_ID_NUMBER_BYTES`],
+    /// [`MAX_NAME_BYTES`]). The log keeps a cleaned copy.
+    InvalidChipText { field: Field, detail: String },
     /// BAC failed or the chip could not be read: wrong QR data, or not this card's chip.
     ChipUnreadable { detail: String },
     /// The card left the reader during the read.
@@ -95,6 +99,9 @@ impl Alert {
             Alert::RevokedSigner { .. } => "revoked_signer".into(),
             Alert::ActiveAuthentication { .. } => "active_auth".into(),
             Alert::ChipData { .. } => "chip_data".into(),
+            Alert::InvalidChipText { field, .. } => {
+                format!("invalid_chip_data.{}", field.json_key())
+            }
             Alert::NotProven { .. } => "not_proven".into(),
             Alert::ChipUnreadable { .. } => "chip_unreadable".into(),
             Alert::CardRemoved => "card_removed".into(),
@@ -133,6 +140,7 @@ impl Alert {
             | Alert::RevokedSigner { detail }
             | Alert::ActiveAuthentication { detail }
             | Alert::ChipData { detail, .. }
+            | Alert::InvalidChipText { detail, .. }
             | Alert::NotProven { detail }
             | Alert::ChipUnreadable { detail } => Some(detail),
             _ => None,
@@ -141,8 +149,38 @@ impl Alert {
 }
 
 /// Vietnamese and English text for an alert code (as logged), e.g. in the daily report.
+/// The log collapses many codes of one kind into `KIND.count_N` and cuts an overlong list
+/// with `more.count_N` (vault::crossings::loggable_alerts).
 pub fn describe_code(code: &str) -> (String, String) {
     let (kind, arg) = code.split_once('.').unwrap_or((code, ""));
+    if let Some(n) = arg
+        .strip_prefix("count_")
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        return match kind {
+            "mismatch" => (
+                format!("{n} mục trên chip khác mã QR"),
+                format!("{n} fields on the chip differ from the QR code"),
+            ),
+            "dg_hash" => (
+                format!("{n} nhóm dữ liệu bị sửa sau khi ký (mã băm không khớp)"),
+                format!("{n} data groups altered after signing (hash mismatch)"),
+            ),
+            "dg_missing" => (
+                format!("chip thiếu {n} nhóm dữ liệu đã được ký"),
+                format!("the chip lacks {n} signed data groups"),
+            ),
+            "invalid_chip_data" => (
+                format!("{n} mục trong chip chứa văn bản không hợp lệ"),
+                format!("{n} chip fields hold invalid text"),
+            ),
+            "more" => (
+                format!("thêm {n} cảnh báo không được ghi"),
+                format!("{n} more alerts not logged"),
+            ),
+            _ => (format!("{kind} ×{n}"), format!("{kind} ×{n}")),
+        };
+    }
     let field = Field::from_json_key(arg);
     match (kind, field) {
         ("mismatch", Some(f)) => (
@@ -174,6 +212,20 @@ pub fn describe_code(code: &str) -> (String, String) {
             "dữ liệu chip không nhất quán".into(),
             "inconsistent chip data".into(),
         ),
+        ("invalid_chip_data", Some(f)) => (
+            format!(
+                "{} trong chip chứa ký tự điều khiển hoặc quá dài (dữ liệu chip không hợp lệ)",
+                f.label_vi()
+            ),
+            format!(
+                "{} in the chip holds control characters or is too long (invalid chip data)",
+                f.label_en()
+            ),
+        ),
+        ("invalid_chip_data", None) => (
+            "văn bản trong chip không hợp lệ, đã được làm sạch khi ghi nhật ký".into(),
+            "invalid text in the chip, cleaned for the log".into(),
+        ),
         ("not_proven", _) => (
             "không chứng minh được thẻ là thật".into(),
             "the card could not be proven genuine".into(),
@@ -188,6 +240,32 @@ pub fn describe_code(code: &str) -> (String, String) {
         ),
         _ => (code.to_string(), code.to_string()),
     }
+}
+
+/// Longest ID number a card may hold for the crossing log, bytes (a citizen's is 12 digits);
+/// equal to the vault's limit, which refuses longer rows.
+pub const MAX_ID_NUMBER_BYTES: usize = 64;
+/// Longest full name a card may hold for the crossing log, bytes (100 characters of
+/// Vietnamese in UTF-8 fit); equal to the vault's limit.
+pub const MAX_NAME_BYTES: usize = 400;
+
+/// What is wrong with a DG13 text no genuine card holds, if anything. A signed card is no
+/// excuse: the text still goes to the screen, the log and the reports.
+fn invalid_chip_text(field: Field, value: &str) -> Option<String> {
+    if value.chars().any(char::is_control) {
+        return Some("chứa ký tự điều khiển / contains control characters".to_string());
+    }
+    let max = match field {
+        Field::IdNumber => MAX_ID_NUMBER_BYTES,
+        Field::FullName => MAX_NAME_BYTES,
+        _ => return None,
+    };
+    (value.len() > max).then(|| {
+        format!(
+            "dài {0} byte, quá {max} / {0} bytes long, over {max}",
+            value.len()
+        )
+    })
 }
 
 /// One claimed field beside the chip's.
@@ -309,6 +387,14 @@ pub fn verify<T: CardTransport + ?Sized>(
                 detail,
             },
         });
+    }
+    for (field, value) in &reading.fields {
+        if let Some(detail) = invalid_chip_text(*field, value) {
+            alerts.push(Alert::InvalidChipText {
+                field: *field,
+                detail,
+            });
+        }
     }
     // A card with a DG13 layout is expected: a chip without one cannot back its QR code.
     let mut comparisons = Vec::new();

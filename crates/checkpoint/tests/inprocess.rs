@@ -215,3 +215,81 @@ fn typed_keys_verify_and_compare_what_was_typed() {
     assert!(v.verified(), "{:?}", codes(&v));
     assert_eq!(v.comparisons.len(), 2);
 }
+
+/// A forger's chip: DG13's name 1000 bytes long with control characters, EF.SOD signed by
+/// an untrusted Document Signer and listing 40 "data groups". Every fault has its alert,
+/// the 24 numbers that are no data group make one alert (not 24), and the name is flagged
+/// as text no genuine card holds.
+#[test]
+fn a_forged_sod_listing_forty_groups_and_a_hostile_name_give_bounded_named_alerts() {
+    let (_, rogue) = pkis();
+    let mut c = station_card();
+    let mut dg13 = lds::parse_dg13(stored(c.file(0x010D).unwrap())).unwrap();
+    let mut name = String::from("\u{1b}[2JNguyễn\nVăn\u{7}An ");
+    while name.len() < 1000 {
+        name.push('Ồ');
+    }
+    dg13.fields
+        .iter_mut()
+        .find(|(id, _)| *id == lds::dg13::FULL_NAME)
+        .unwrap()
+        .1 = vec![name.clone()];
+    c.set_file(0x010D, lds::encode_dg13(&dg13));
+    let signer = DocumentSigner::from_pkcs8(&rogue.ds_key_pkcs8, &rogue.ds_cert_der).unwrap();
+    let hashes: Vec<(u8, Vec<u8>)> = (1..=40u8)
+        .map(|n| {
+            let h = c.file(0x0100 | u16::from(n)).map_or(vec![n; 32], |f| {
+                pki::HashAlgorithm::Sha256.digest(stored(f))
+            });
+            (n, h)
+        })
+        .collect();
+    c.set_file(
+        0x011D,
+        lds::encode_sod(&pki::build_sod(&signer, &hashes, None).unwrap()),
+    );
+    let v = check(c, &qr_text(&record()), &store());
+    let mut want: Vec<String> = vec!["unknown_signer".into(), "chip_data".into()];
+    want.extend([5, 6, 7, 8, 9, 10, 11, 12, 16].map(|n| format!("dg_missing.{n}")));
+    want.extend([
+        "invalid_chip_data.full_name".into(),
+        "mismatch.full_name".into(),
+    ]);
+    assert_eq!(codes(&v), want);
+    let listed = &v.alerts[1];
+    assert!(
+        listed.message_en().contains("EF.SOD's data group list"),
+        "{}",
+        listed.message_en()
+    );
+    assert!(listed.detail().unwrap().contains("17, 18"), "{listed:?}");
+    assert!(v.alerts[11]
+        .detail()
+        .unwrap()
+        .contains("control characters"));
+    assert_eq!(v.chip_field(Field::FullName), Some(name.as_str()));
+
+    // A long name alone (no control character) is flagged too; a short clean one is not.
+    let mut c = station_card();
+    let mut dg13 = lds::parse_dg13(stored(c.file(0x010D).unwrap())).unwrap();
+    dg13.fields
+        .iter_mut()
+        .find(|(id, _)| *id == lds::dg13::FULL_NAME)
+        .unwrap()
+        .1 = vec!["Ồ".repeat(134)];
+    c.set_file(0x010D, lds::encode_dg13(&dg13));
+    let v = check(c, &qr_text(&record()), &store());
+    let alert = v
+        .alerts
+        .iter()
+        .find(|a| a.code() == "invalid_chip_data.full_name")
+        .expect("flagged");
+    assert!(alert.detail().unwrap().contains("402 bytes long, over 400"));
+    assert!(alert.message_en().contains("invalid chip data"));
+}
+
+/// A chip file as a reader gets it: the TLV its header announces (the file itself may be
+/// created larger).
+fn stored(file: &[u8]) -> &[u8] {
+    &file[..lds::file_length_from_header(file).unwrap().min(file.len())]
+}

@@ -431,9 +431,40 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
                 .map_err(|e| e.to_string()),
         ));
     }
+    // LDS1 has data groups 1 to 16 (9303-10 §4.6.2.2), each hashed once. The list is read
+    // before its signature counts for anything, so a forged EF.SOD may list any number of
+    // entries: what is not a data group is one failed check, not one alert per entry.
+    let mut listed: Vec<u8> = Vec::new();
+    let mut invalid: Vec<u8> = Vec::new();
+    for (n, _) in &sod.dg_hashes {
+        if !(1..=16).contains(n) || listed.contains(n) {
+            if !invalid.contains(n) {
+                invalid.push(*n);
+            }
+        } else {
+            listed.push(*n);
+        }
+    }
+    if !invalid.is_empty() {
+        let shown: Vec<String> = invalid.iter().take(8).map(u8::to_string).collect();
+        let more = if invalid.len() > 8 {
+            format!(" (+{})", invalid.len() - 8)
+        } else {
+            String::new()
+        };
+        let shown = shown.join(", ");
+        r.checks.push(Check::of(
+            CheckKind::Structure,
+            "Danh sách nhóm dữ liệu trong EF.SOD",
+            "EF.SOD's data group list",
+            Err(format!(
+                "EF.SOD liệt kê số nhóm dữ liệu không tồn tại hoặc lặp lại: {shown}{more} / EF.SOD lists data group numbers that do not exist or repeat: {shown}{more}"
+            )),
+        ));
+    }
     // A data group the signer hashed must be there: a clone that drops DG15 must not
     // escape Active Authentication. DG3/DG4 may sit behind EAC; biometrics may be skipped.
-    for (n, _) in &sod.dg_hashes {
+    for n in &listed {
         let read = r.files.iter().any(|f| f.fid == 0x0100 | u16::from(*n));
         let excused = matches!(n, 3 | 4) || (!opts.biometrics && *n == 2);
         if !read && !excused {

@@ -49,7 +49,30 @@ pub struct CheckpointResult {
     /// The chip's DG2 portrait (JPEG or JPEG 2000, as the chip holds it).
     pub portrait_jpeg: Option<Vec<u8>>,
     pub millis: u64,
-    pub crossing_id: i64,
+    /// The logged crossing; `None` when logging failed (see `log_error`).
+    pub crossing_id: Option<i64>,
+    /// Why the crossing is not in the log. The verdict stands; the officer must know the
+    /// crossing is not recorded.
+    pub log_error: Option<Message>,
+}
+
+impl CheckpointResult {
+    /// The one-line headline for the status bar: the verdict, and that it was not logged.
+    pub fn headline(&self) -> Message {
+        let (vi, en) = if self.verified {
+            ("THẺ HỢP LỆ", "CARD VERIFIED")
+        } else {
+            ("CẢNH BÁO", "ALERT")
+        };
+        match &self.log_error {
+            None if self.verified => Message::info(vi, en),
+            None => Message::error(vi, en),
+            Some(e) => Message::error(
+                format!("{vi} — NHƯNG CHƯA GHI NHẬT KÝ: {}", e.vi),
+                format!("{en} — but NOT LOGGED: {}", e.en),
+            ),
+        }
+    }
 }
 
 /// A logged crossing for the day's history.
@@ -172,14 +195,20 @@ fn alert_message(a: &Alert) -> Message {
     Message::error(a.message_vi(), a.message_en())
 }
 
-/// Logs the verification as a crossing and gives the screen its verdict.
-pub fn log<C: Clock>(
-    vault: &mut Vault<C>,
-    claim: &Claim,
-    v: &Verification,
-    direction: Direction,
-    checkpoint_id: &str,
-) -> Result<CheckpointResult, VaultError> {
+/// What is logged for a verification: the person made loggable (control characters
+/// replaced, overlong text cut with a marker), the alert codes collapsed to fit, and
+/// `invalid_chip_data` when the person's text had to be cleaned (a card whose text needs
+/// cleaning is never verified).
+struct LogRow {
+    verified: bool,
+    codes: Vec<String>,
+    id_number: String,
+    full_name: String,
+    /// Alerts the log adds to the verification's (the cleaning).
+    added: Vec<String>,
+}
+
+fn log_row(claim: &Claim, v: &Verification) -> LogRow {
     let claimed = |f: Field| {
         claim
             .fields()
@@ -195,18 +224,65 @@ pub fn log<C: Clock>(
             .map(str::to_string)
             .unwrap_or_else(|| claimed(f))
     };
-    let codes: Vec<String> = v.alerts.iter().map(Alert::code).collect();
-    let crossing_id = vault.log_crossing(&NewCrossing {
-        checkpoint: checkpoint_id,
-        direction,
-        verified: v.verified(),
-        alerts: &codes,
-        id_number: &person(Field::IdNumber),
-        full_name: &person(Field::FullName),
-    })?;
-    Ok(CheckpointResult {
-        verified: v.verified(),
-        alerts: v.alerts.iter().map(alert_message).collect(),
+    let id_raw = person(Field::IdNumber);
+    let name_raw = person(Field::FullName);
+    let id = vault::loggable_text(&id_raw, vault::MAX_ID_NUMBER_BYTES);
+    let name = vault::loggable_text(&name_raw, vault::MAX_NAME_BYTES);
+    let cleaned = id.is_some() || name.is_some();
+    let mut codes: Vec<String> = v.alerts.iter().map(Alert::code).collect();
+    let mut added = Vec::new();
+    if cleaned && !codes.iter().any(|c| c.starts_with("invalid_chip_data")) {
+        added.push("invalid_chip_data".to_string());
+        codes.extend(added.iter().cloned());
+    }
+    LogRow {
+        verified: v.verified() && !cleaned,
+        codes: vault::loggable_alerts(&codes),
+        id_number: id.unwrap_or(id_raw),
+        full_name: name.unwrap_or(name_raw),
+        added,
+    }
+}
+
+/// Logs the verification as a crossing (when a vault is open) and gives the screen its
+/// verdict. Never loses the verdict: when the crossing cannot be logged, the result says
+/// why in `log_error` beside the verdict.
+pub fn log<C: Clock>(
+    vault: Option<&mut Vault<C>>,
+    claim: &Claim,
+    v: &Verification,
+    direction: Direction,
+    checkpoint_id: &str,
+) -> CheckpointResult {
+    let row = log_row(claim, v);
+    let logged = match vault {
+        Some(vault) => vault
+            .log_crossing(&NewCrossing {
+                checkpoint: checkpoint_id,
+                direction,
+                verified: row.verified,
+                alerts: &row.codes,
+                id_number: &row.id_number,
+                full_name: &row.full_name,
+            })
+            .map_err(|e| Message::from_display(&e)),
+        None => Err(Message::error(
+            "chưa mở kho dữ liệu (chưa đăng nhập)",
+            "no vault open (not logged in)",
+        )),
+    };
+    let mut alerts: Vec<Message> = v.alerts.iter().map(alert_message).collect();
+    for code in &row.added {
+        let (vi, en) = checkpoint::describe_code(code);
+        alerts.push(Message::error(vi, en));
+    }
+    let (crossing_id, log_error) = match logged {
+        Ok(id) => (Some(id), None),
+        Err(e) => (None, Some(e)),
+    };
+    CheckpointResult {
+        verified: row.verified,
+        alerts,
         comparisons: v
             .comparisons
             .iter()
@@ -221,7 +297,26 @@ pub fn log<C: Clock>(
         portrait_jpeg: v.reading.as_ref().and_then(|r| r.portrait.clone()),
         millis: v.elapsed.as_millis() as u64,
         crossing_id,
-    })
+        log_error,
+    }
+}
+
+/// Why a checkpoint id cannot be logged, checked before the card is read.
+pub fn check_checkpoint_id(id: &str) -> Result<(), Message> {
+    if vault::checkpoint_id_is_valid(id) {
+        Ok(())
+    } else {
+        Err(Message::error(
+            format!(
+                "mã chốt phải có từ 1 đến {} byte, không có ký tự điều khiển",
+                vault::MAX_CHECKPOINT_BYTES
+            ),
+            format!(
+                "the checkpoint id must be 1 to {} bytes, without control characters",
+                vault::MAX_CHECKPOINT_BYTES
+            ),
+        ))
+    }
 }
 
 /// Today's crossings at this station (station time), oldest first.
@@ -260,4 +355,145 @@ pub fn today<C: Clock>(
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accounts::{ManualClock, Policy};
+
+    fn vault(dir: &tempfile::TempDir) -> Vault<ManualClock> {
+        Vault::create(
+            &dir.path().join("v.db"),
+            "chief",
+            "correct horse battery staple",
+            ManualClock::new(1_800_000_000),
+            Policy::default(),
+        )
+        .unwrap()
+    }
+
+    /// A chip read whose DG13 says `name`, with `alerts` found.
+    fn verification(name: &str, alerts: Vec<Alert>) -> Verification {
+        Verification {
+            alerts,
+            comparisons: Vec::new(),
+            reading: Some(chip::Reading {
+                files: Vec::new(),
+                mrz: None,
+                fields: vec![
+                    (Field::IdNumber, "001095012345".into()),
+                    (Field::FullName, name.into()),
+                ],
+                portrait: None,
+                fingers: Vec::new(),
+                checks: Vec::new(),
+                notes: Vec::new(),
+            }),
+            elapsed: Duration::from_millis(42),
+        }
+    }
+
+    fn claim() -> Claim {
+        Claim::Typed {
+            id_number: Some("001095012345".into()),
+            date_of_birth: None,
+        }
+    }
+
+    #[test]
+    fn the_checkpoint_limits_are_the_logs() {
+        assert_eq!(checkpoint::MAX_NAME_BYTES, vault::MAX_NAME_BYTES);
+        assert_eq!(checkpoint::MAX_ID_NUMBER_BYTES, vault::MAX_ID_NUMBER_BYTES);
+    }
+
+    /// A forged chip's 1000-byte name with control characters and forty alerts: logged,
+    /// cleaned and collapsed, never refused; the verdict is the verification's.
+    #[test]
+    fn a_hostile_chip_is_logged_cleaned() {
+        let d = tempfile::tempdir().unwrap();
+        let mut v = vault(&d);
+        let name = format!("\u{1b}[2J{}", "Ồ".repeat(333));
+        let mut alerts: Vec<Alert> = (1..=40).map(|dg| Alert::DataGroupMissing { dg }).collect();
+        alerts.push(Alert::InvalidChipText {
+            field: Field::FullName,
+            detail: "control".into(),
+        });
+        let r = log(
+            Some(&mut v),
+            &claim(),
+            &verification(&name, alerts),
+            Direction::In,
+            "north-gate",
+        );
+        assert_eq!(r.log_error, None);
+        assert!(!r.verified);
+        assert_eq!(r.alerts.len(), 41, "the screen shows every alert");
+        let rows = v.crossings_between(0, i64::MAX, None).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(Some(rows[0].id), r.crossing_id);
+        assert_eq!(
+            rows[0].alerts,
+            vec!["dg_missing.count_40", "invalid_chip_data.full_name"]
+        );
+        assert!(rows[0].full_name.len() <= vault::MAX_NAME_BYTES);
+        assert!(rows[0].full_name.starts_with("\u{FFFD}[2JỒ"));
+        assert!(rows[0].full_name.contains("…[+"));
+
+        // Text that needs cleaning on a card the verification found nothing wrong with is
+        // not logged as verified (the log adds invalid_chip_data).
+        let r = log(
+            Some(&mut v),
+            &claim(),
+            &verification("Nguyễn\tVăn An", Vec::new()),
+            Direction::Out,
+            "north-gate",
+        );
+        assert!(!r.verified);
+        assert_eq!(r.log_error, None);
+        assert!(r.alerts[0].en.contains("cleaned"), "{:?}", r.alerts);
+        let rows = v.crossings_between(0, i64::MAX, None).unwrap();
+        assert_eq!(rows[1].alerts, vec!["invalid_chip_data"]);
+        assert_eq!(rows[1].full_name, "Nguyễn\u{FFFD}Văn An");
+    }
+
+    /// The vault refuses the row (here: no vault open, then one that cannot write): the
+    /// verdict stays, with the reason it was not logged.
+    #[test]
+    fn a_crossing_that_cannot_be_logged_keeps_its_verdict() {
+        let good = verification("Nguyễn Văn An", Vec::new());
+        let r = log::<ManualClock>(None, &claim(), &good, Direction::In, "g");
+        assert!(r.verified);
+        assert_eq!(r.crossing_id, None);
+        assert!(r.log_error.is_some());
+        let h = r.headline();
+        assert!(h.error && h.en.contains("CARD VERIFIED") && h.en.contains("NOT LOGGED"));
+
+        let d = tempfile::tempdir().unwrap();
+        let mut v = vault(&d);
+        v.connection()
+            .execute_batch(
+                "CREATE TRIGGER full BEFORE INSERT ON crossings
+                 BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+            )
+            .unwrap();
+        let bad = verification(
+            "Nguyễn Văn An",
+            vec![Alert::RevokedSigner {
+                detail: "CRL".into(),
+            }],
+        );
+        let r = log(Some(&mut v), &claim(), &bad, Direction::In, "g");
+        assert!(!r.verified);
+        assert_eq!(r.alerts.len(), 1);
+        assert!(r.log_error.as_ref().unwrap().en.contains("disk full"));
+        assert!(r.headline().en.starts_with("ALERT — but NOT LOGGED"));
+        let ok = log(Some(&mut v), &claim(), &good, Direction::In, "g");
+        assert!(ok.verified && ok.log_error.is_some());
+        assert!(check_checkpoint_id("g").is_ok());
+        assert!(check_checkpoint_id("a\u{0}b")
+            .unwrap_err()
+            .en
+            .contains("checkpoint id"));
+    }
 }
