@@ -767,3 +767,100 @@ fn pdftotext(pdf: &Path) -> String {
 fn stored(file: &[u8]) -> &[u8] {
     &file[..lds::file_length_from_header(file).unwrap().min(file.len())]
 }
+
+/// The Vietnamese card's profile as a file, for a card model that carries no Active
+/// Authentication key: no DG15, no AA key command (a new model is a new file).
+fn profile_without_aa(dir: &Path) -> PathBuf {
+    let (_, text) = profiles::BUILTIN
+        .iter()
+        .find(|(n, _)| *n == "vn-citizen-card")
+        .unwrap();
+    let dg15 = "[[files]]\nname = \"DG15\"\nfid = \"010F\"\nmax_size = 512\nread = \"bac\"\n";
+    assert!(text.contains(dg15));
+    let text: String = text
+        .replace(dg15, "")
+        .replace(
+            "name = \"vn-citizen-card\"",
+            "name = \"vn-citizen-card-no-aa\"",
+        )
+        .lines()
+        .filter(|l| !l.starts_with("aa_private_key"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = dir.join("no-aa.toml");
+    std::fs::write(&path, text).unwrap();
+    profiles::Profile::load(path.to_str().unwrap()).expect("the no-AA profile loads");
+    path
+}
+
+/// A card personalized without DG15 (so its EF.SOD, signed by the station, never lists
+/// it): through pcscd it is "read but not proven genuine" (exit 3, aa_not_possible) for
+/// the Vietnamese card model, which always carries an AA key; its clone is the same; for
+/// a model whose profile has no AA it verifies.
+#[test]
+fn a_card_without_active_authentication_is_not_proven_genuine() {
+    let slot = Slot::take();
+    let keys = Scratch::new("cp-no-aa-keys");
+    let station_keys = keys.path("station");
+    keys_init(&station_keys);
+    let st = Station::new("cp-no-aa", &station_keys);
+    let profile = profile_without_aa(&st.scratch.0);
+    let profile = s(&profile);
+    let card = st.scratch.path("no-aa.vcard");
+    let v = Vcard::start(&slot, profile, Some(&card), &[]);
+    let o = run(&[
+        "card",
+        "personalize",
+        "--reader",
+        slot.reader,
+        "--profile",
+        profile,
+        "--record",
+        &data_path("record.json"),
+        "--portrait",
+        &data_path("portrait.jpg"),
+        "--keys",
+        s(&station_keys),
+    ]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    v.remove();
+    let chip = vchip::VirtualChip::load_from_with_profile(
+        &card,
+        profiles::Profile::load(profile).unwrap(),
+    )
+    .unwrap();
+    assert!(chip.file(0x010F).is_none() && !chip.has_aa_key());
+    let clone = st.scratch.path("no-aa-clone.vcard");
+    chip.clone_without_aa_key().save_to(&clone).unwrap();
+
+    for file in [&card, &clone] {
+        let v = Vcard::start(&slot, profile, Some(file), &[]);
+        let (o, j) = st.verify(slot.reader, "in", &["--qr", QR]);
+        assert_eq!(o.status.code(), Some(3), "{}", output_text(&o));
+        assert_eq!(j["verdict"], "not_proven", "{j:#}");
+        assert_eq!(alert_codes(&j), vec!["aa_not_possible"], "{j:#}");
+        assert!(j["alerts"][0]["en"]
+            .as_str()
+            .unwrap()
+            .contains("Active Authentication not possible (no DG15)"));
+        v.remove();
+    }
+    let v = Vcard::start(&slot, profile, Some(&card), &[]);
+    let o = st.verify_text(slot.reader, "out", "north-gate");
+    assert_eq!(o.status.code(), Some(3), "{}", output_text(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("CARD READ BUT NOT PROVEN GENUINE"), "{text}");
+    assert!(
+        text.contains("cannot be proven not to be a clone"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("may be a clone"),
+        "not the failed-AA alert: {text}"
+    );
+    // The card model without AA: verified.
+    let (o, j) = st.verify(slot.reader, "in", &["--qr", QR, "--profile", profile]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert_eq!(j["verdict"], "verified", "{j:#}");
+    v.remove();
+}

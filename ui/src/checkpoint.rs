@@ -32,6 +32,9 @@ impl Default for CheckpointInputs {
     }
 }
 
+/// The verdict colour of a card read but not proven genuine (amber).
+const NOT_PROVEN: Color32 = Color32::from_rgb(0xd0, 0x8a, 0x00);
+
 /// A labelled one-line field (the label names it for screen readers and tests).
 fn field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, width: f32) -> egui::Response {
     let l = ui.label(label);
@@ -242,17 +245,23 @@ impl App {
                     .color(OK),
             );
         } else {
-            ui.label(
-                RichText::new(lang.pick("CẢNH BÁO", "ALERT"))
-                    .size(40.0)
-                    .strong()
-                    .color(BAD),
-            );
+            // Not proven (nothing found wrong, but no proof either) is amber, not the red of
+            // a card found forged.
+            let (head, mark, colour) = if r.not_proven {
+                (
+                    lang.pick("CHƯA CHỨNG MINH ĐƯỢC THẺ THẬT", "NOT PROVEN GENUINE"),
+                    "⚠",
+                    NOT_PROVEN,
+                )
+            } else {
+                (lang.pick("CẢNH BÁO", "ALERT"), "✘", BAD)
+            };
+            ui.label(RichText::new(head).size(40.0).strong().color(colour));
             for a in &r.alerts {
                 ui.label(
-                    RichText::new(format!("✘ {}", lang.msg(a)))
+                    RichText::new(format!("{mark} {}", lang.msg(a)))
                         .size(16.0)
-                        .color(BAD),
+                        .color(colour),
                 );
             }
         }

@@ -72,6 +72,9 @@ pub enum Alert {
     RevokedSigner { detail: String },
     /// The chip does not hold the Active Authentication key: a clone.
     ActiveAuthentication { detail: String },
+    /// The chip has no Active Authentication key (DG15) though its card model always has
+    /// one: it cannot be proven not to be a clone. Not proven, not a proven forgery.
+    NoActiveAuthentication { detail: String },
     /// Other inconsistencies in what the chip returned (DG1 against the access key, a data
     /// group that does not parse).
     ChipData { what: String, detail: String },
@@ -98,6 +101,7 @@ impl Alert {
             Alert::UnknownSigner { .. } => "unknown_signer".into(),
             Alert::RevokedSigner { .. } => "revoked_signer".into(),
             Alert::ActiveAuthentication { .. } => "active_auth".into(),
+            Alert::NoActiveAuthentication { .. } => "aa_not_possible".into(),
             Alert::ChipData { .. } => "chip_data".into(),
             Alert::InvalidChipText { field, .. } => {
                 format!("invalid_chip_data.{}", field.json_key())
@@ -132,6 +136,15 @@ impl Alert {
         }
     }
 
+    /// Whether this alert says only that the card could not be proven genuine (nothing was
+    /// found wrong): exit 3, "card read but not proven genuine", rather than a red alert.
+    pub fn is_not_proven(&self) -> bool {
+        matches!(
+            self,
+            Alert::NotProven { .. } | Alert::NoActiveAuthentication { .. }
+        )
+    }
+
     /// What the check itself reported, when it said more.
     pub fn detail(&self) -> Option<&str> {
         match self {
@@ -139,6 +152,7 @@ impl Alert {
             | Alert::UnknownSigner { detail }
             | Alert::RevokedSigner { detail }
             | Alert::ActiveAuthentication { detail }
+            | Alert::NoActiveAuthentication { detail }
             | Alert::ChipData { detail, .. }
             | Alert::InvalidChipText { detail, .. }
             | Alert::NotProven { detail }
@@ -207,6 +221,10 @@ pub fn describe_code(code: &str) -> (String, String) {
         ("active_auth", _) => (
             "xác thực chủ động thất bại: chip có thể là bản sao".into(),
             "Active Authentication failed: the chip may be a clone".into(),
+        ),
+        ("aa_not_possible", _) => (
+            "không thể xác thực chủ động (chip không có DG15): không chứng minh được chip không phải bản sao".into(),
+            "Active Authentication not possible (no DG15): the chip cannot be proven not to be a clone".into(),
         ),
         ("chip_data", _) => (
             "dữ liệu chip không nhất quán".into(),
@@ -296,6 +314,14 @@ impl Verification {
         self.alerts.is_empty() && self.reading.is_some()
     }
 
+    /// Read, nothing found wrong, but not proven genuine (no EF.SOD, no trusted CSCA, no
+    /// Active Authentication key on a card model that has one).
+    pub fn not_proven(&self) -> bool {
+        self.reading.is_some()
+            && !self.alerts.is_empty()
+            && self.alerts.iter().all(Alert::is_not_proven)
+    }
+
     /// The chip's value of a field, when read.
     pub fn chip_field(&self, field: Field) -> Option<&str> {
         self.reading.as_ref().and_then(|r| {
@@ -368,8 +394,13 @@ pub fn verify<T: CardTransport + ?Sized>(
         let detail = match &c.outcome {
             CheckOutcome::Passed => continue,
             CheckOutcome::NotRun(why) => {
-                alerts.push(Alert::NotProven {
-                    detail: format!("{} / {}: {why}", c.name_vi, c.name_en),
+                alerts.push(match c.kind {
+                    CheckKind::ActiveAuthenticationKey => Alert::NoActiveAuthentication {
+                        detail: why.clone(),
+                    },
+                    _ => Alert::NotProven {
+                        detail: format!("{} / {}: {why}", c.name_vi, c.name_en),
+                    },
                 });
                 continue;
             }
@@ -382,6 +413,8 @@ pub fn verify<T: CardTransport + ?Sized>(
             CheckKind::DataGroupHash(dg) => Alert::DataGroupHash { dg },
             CheckKind::DataGroupMissing(dg) => Alert::DataGroupMissing { dg },
             CheckKind::ActiveAuthentication => Alert::ActiveAuthentication { detail },
+            // Never failed, only not run; a failure would still be no proof of forgery.
+            CheckKind::ActiveAuthenticationKey => Alert::NoActiveAuthentication { detail },
             CheckKind::Structure => Alert::ChipData {
                 what: format!("{} / {}", c.name_vi, c.name_en),
                 detail,

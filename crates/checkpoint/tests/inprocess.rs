@@ -41,7 +41,12 @@ fn qr_text(r: &CitizenRecord) -> String {
 
 /// A card personalized from the demo record, signed by `p`'s Document Signer.
 fn card(p: &TestPki) -> VirtualChip {
-    let profile = Profile::load("vn-citizen-card").unwrap();
+    card_for(p, &Profile::load("vn-citizen-card").unwrap())
+}
+
+/// As [`card`], personalized with `profile`'s layout and commands.
+fn card_for(p: &TestPki, profile: &Profile) -> VirtualChip {
+    let profile = profile.clone();
     let bio = Biometrics {
         portrait_jpeg: data("portrait.jpg"),
         eyes: None,
@@ -80,15 +85,14 @@ fn store() -> pki::TrustStore {
 }
 
 fn check(chip: VirtualChip, qr: &str, store: &pki::TrustStore) -> checkpoint::Verification {
+    check_with(chip, qr, &ReadOptions::with_trust(store))
+}
+
+fn check_with(chip: VirtualChip, qr: &str, opts: &ReadOptions) -> checkpoint::Verification {
     let qr = CardQr::parse(qr).unwrap();
     let key = AccessKey::from_qr(&qr, &ExpiryRule::default()).unwrap();
     let mut t = InProcessCard::new(chip, Faults::none());
-    verify(
-        &mut t,
-        &key,
-        &Claim::Qr(qr),
-        &ReadOptions::with_trust(store),
-    )
+    verify(&mut t, &key, &Claim::Qr(qr), opts)
 }
 
 fn codes(v: &checkpoint::Verification) -> Vec<String> {
@@ -292,4 +296,49 @@ fn a_forged_sod_listing_forty_groups_and_a_hostile_name_give_bounded_named_alert
 /// created larger).
 fn stored(file: &[u8]) -> &[u8] {
     &file[..lds::file_length_from_header(file).unwrap().min(file.len())]
+}
+
+/// A genuine-looking card whose EF.SOD never listed DG15 (personalized without an AA key):
+/// on a card model that always has one it is not proven genuine — its own alert, not the
+/// clone alert of a failed Active Authentication — and its clone is just as unproven. Where
+/// the model makes AA optional it verifies, with a note.
+#[test]
+fn a_card_without_dg15_is_not_proven_where_its_model_requires_active_authentication() {
+    let mut profile = Profile::load("vn-citizen-card").unwrap();
+    profile.personalization.aa_private_key = None;
+    let chip = card_for(&pkis().0, &profile);
+    assert!(chip.file(0x010F).is_none(), "personalized without DG15");
+    let required = ReadOptions {
+        require_active_authentication: true,
+        ..ReadOptions::with_trust(&store())
+    };
+    let copy = || VirtualChip::from_bytes(&chip.to_bytes()).unwrap();
+    for chip in [copy(), chip.clone_without_aa_key()] {
+        let v = check_with(chip, &qr_text(&record()), &required);
+        assert_eq!(codes(&v), vec!["aa_not_possible"]);
+        assert!(!v.verified() && v.not_proven());
+        let en = v.alerts[0].message_en();
+        assert!(
+            en.contains("Active Authentication not possible (no DG15)") && !en.contains("failed"),
+            "{en}"
+        );
+    }
+    let v = check(chip, &qr_text(&record()), &store());
+    assert!(v.verified(), "{:?}", codes(&v));
+    assert!(v
+        .reading
+        .unwrap()
+        .notes
+        .iter()
+        .any(|n| n.contains("no DG15")));
+    // The clone of a card with DG15 is still a red alert, not "not proven".
+    let v = check_with(
+        station_card().clone_without_aa_key(),
+        &qr_text(&record()),
+        &required,
+    );
+    assert_eq!(codes(&v), vec!["active_auth"]);
+    assert!(!v.not_proven());
+    // And a station card verifies with AA required.
+    assert!(check_with(station_card(), &qr_text(&record()), &required).verified());
 }

@@ -1,6 +1,8 @@
 //! Reading and verifying a chip: BAC, the LDS files in whatever order the chip keeps them,
 //! passive authentication (EF.SOD signature, Document Signer chain to a trusted CSCA, every
-//! data group's hash) and Active Authentication when DG15 is present (ICAO 9303-11 §5, §6.1).
+//! data group's hash) and Active Authentication when DG15 is present (ICAO 9303-11 §5, §6.1);
+//! a card model that always carries DG15 ([`ReadOptions::require_active_authentication`])
+//! without it is not proven genuine.
 
 use crate::document::fields_from_dg13;
 use crate::session::{open_bac, select_application, Session, LDS1_AID};
@@ -24,6 +26,10 @@ pub struct ReadOptions {
     /// Document Signers revoked by verified CSCA CRLs. `None`: no CRL was given, so no
     /// revocation check is run (nor reported as missing: CRLs are optional in 9303-12).
     pub revocations: Option<pki::Revocations>,
+    /// The card model always carries an Active Authentication key (DG15): a chip without
+    /// one cannot be proven not to be a clone, and the reading says so (a check not run)
+    /// instead of passing it over. AA is optional in 9303-11, so off by default.
+    pub require_active_authentication: bool,
 }
 
 impl ReadOptions {
@@ -33,6 +39,7 @@ impl ReadOptions {
             now: time::OffsetDateTime::now_utc(),
             biometrics: true,
             revocations: None,
+            require_active_authentication: false,
         }
     }
 
@@ -63,6 +70,9 @@ pub enum CheckKind {
     DataGroupMissing(u8),
     /// Active Authentication (the chip holds the private key of DG15).
     ActiveAuthentication,
+    /// The chip carries the Active Authentication public key (DG15) its card model must
+    /// carry; not run (not proven) when it has none.
+    ActiveAuthenticationKey,
 }
 
 /// How a check ended.
@@ -255,7 +265,7 @@ pub fn read_card<T: CardTransport + ?Sized>(
             bytes: sod,
         });
     }
-    active_authentication(&mut s, &mut reading)?;
+    active_authentication(&mut s, &mut reading, opts)?;
     Ok(reading)
 }
 
@@ -491,8 +501,26 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
 fn active_authentication<T: CardTransport + ?Sized>(
     s: &mut Session<'_, T>,
     r: &mut Reading,
+    opts: &ReadOptions,
 ) -> Result<(), ChipError> {
     let Some(dg15) = r.file("DG15") else {
+        // EF.SOD did not list DG15 either (else DG15 is a missing data group, a failure):
+        // the card was issued without it, or signed so by a forger. A chip without an AA
+        // key answers nothing a clone could not, so it is not proven genuine.
+        if opts.require_active_authentication {
+            r.checks.push(Check::new(
+                CheckKind::ActiveAuthenticationKey,
+                "Khóa xác thực chủ động (DG15)",
+                "Active Authentication key (DG15)",
+                CheckOutcome::NotRun(
+                    "không thể xác thực chủ động (chip không có DG15): không chứng minh được chip không phải bản sao / Active Authentication not possible (no DG15): the chip cannot be proven not to be a clone".into(),
+                ),
+            ));
+        } else {
+            r.notes.push(
+                "chip không có DG15, không xác thực chủ động (tùy chọn với loại thẻ này) / the chip has no DG15: no Active Authentication (optional for this card model)".into(),
+            );
+        }
         return Ok(());
     };
     let name_vi = "Xác thực chủ động (chống sao chép chip)";

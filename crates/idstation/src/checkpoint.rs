@@ -19,8 +19,9 @@ use workflow::report::csv_field;
 pub enum CheckpointCommand {
     /// Verifies a presented card: BAC keys from its QR code (or typed data), the chip read
     /// with passive and active authentication against the trust store, the chip's fields
-    /// compared with the QR code's; logs the crossing. Exit 0 only for a verified card, 1 for
-    /// any alert, 2 for bad input.
+    /// compared with the QR code's; logs the crossing. Exit 0 only for a verified card whose
+    /// crossing is logged, 3 for a card read but not proven genuine, 1 for any alert or a
+    /// crossing not logged, 2 for bad input.
     Verify(VerifyArgs),
 }
 
@@ -106,10 +107,11 @@ pub fn run(cmd: CheckpointCommand) -> Result<u8, Failure> {
 }
 
 /// The claim and access key from the QR text, QR image or typed data.
-fn claim_and_key(a: &VerifyArgs) -> Result<(Claim, AccessKey), Failure> {
-    let rule = || -> Result<citizen::ExpiryRule, Failure> {
-        Ok(policy_for(&load_profile(&a.profile)?)?.expiry)
-    };
+fn claim_and_key(
+    a: &VerifyArgs,
+    profile: &profiles::Profile,
+) -> Result<(Claim, AccessKey), Failure> {
+    let rule = || -> Result<citizen::ExpiryRule, Failure> { Ok(policy_for(profile)?.expiry) };
     let from_qr = |qr: CardQr| -> Result<(Claim, AccessKey), Failure> {
         let key = AccessKey::from_qr(&qr, &rule()?).map_err(|e| Failure::input(e.to_string()))?;
         Ok((Claim::Qr(qr), key))
@@ -203,16 +205,14 @@ fn verify(a: VerifyArgs) -> Result<u8, Failure> {
     // to a checkpoint id the log refuses.
     workflow::checkpoint::check_checkpoint_id(&a.checkpoint)
         .map_err(|m| Failure::input(m.to_string()))?;
-    let (claim, key) = claim_and_key(&a)?;
+    let profile = load_profile(&a.profile)?;
+    let (claim, key) = claim_and_key(&a, &profile)?;
     let store = trust_store(&a)?;
     let mut vault = a.login.open()?;
     let mut card = connect(&a.reader, a.wait)?;
-    let v = checkpoint::verify(
-        &mut card,
-        &key,
-        &claim,
-        &chip::ReadOptions::with_trust(&store),
-    );
+    // The card model's profile says whether a chip without DG15 can be genuine.
+    let opts = workflow::checkpoint::read_options(&store, &profile);
+    let v = checkpoint::verify(&mut card, &key, &claim, &opts);
     drop(card);
 
     let direction = match a.direction {
@@ -242,13 +242,28 @@ fn verify(a: VerifyArgs) -> Result<u8, Failure> {
 }
 
 /// 0 only for a verified card whose crossing is logged (and whose portrait, when asked
-/// for, is saved); 1 for an alert, and for a verified card that is NOT logged: the gate
+/// for, is saved); 3 for a card read but not proven genuine (nothing found wrong); 1 for an
+/// alert, and for any card whose crossing is NOT logged — a verified one included: the gate
 /// must not open on a crossing nobody can later find.
 fn exit_status(o: &Outcome) -> u8 {
-    if o.result.log_error.is_some() || o.saved.is_err() || !o.result.verified {
+    if o.result.log_error.is_some() || o.saved.is_err() {
         1
-    } else {
+    } else if o.result.verified {
         0
+    } else if o.result.not_proven {
+        3
+    } else {
+        1
+    }
+}
+
+fn verdict_name(r: &workflow::CheckpointResult) -> &'static str {
+    if r.verified {
+        "verified"
+    } else if r.not_proven {
+        "not_proven"
+    } else {
+        "alert"
     }
 }
 
@@ -262,7 +277,7 @@ fn print_json(a: &VerifyArgs, v: &Verification, o: &Outcome) {
     let r = &o.result;
     let out = json!({
         "verified": r.verified,
-        "verdict": if r.verified { "verified" } else { "alert" },
+        "verdict": verdict_name(r),
         "alerts": v.alerts.iter().map(|al| json!({
             "code": al.code(),
             "vi": al.message_vi(),
@@ -319,19 +334,26 @@ fn print_text(a: &VerifyArgs, v: &Verification, o: &Outcome) {
         );
         println!("{}", colour(tty, "1;32", &bar));
     } else {
-        println!("{}", colour(tty, "1;31", &bar));
-        println!(
-            "{}",
-            colour(
-                tty,
-                "1;31",
-                "   ✘  CẢNH BÁO: THẺ KHÔNG ĐƯỢC XÁC THỰC / ALERT: CARD NOT VERIFIED"
+        // Not proven (yellow, ⚠) is not the red alert of a card found forged.
+        let (c, mark, head) = if r.not_proven {
+            (
+                "1;33",
+                "⚠",
+                "   ⚠  CHƯA CHỨNG MINH ĐƯỢC THẺ THẬT / CARD READ BUT NOT PROVEN GENUINE",
             )
-        );
-        println!("{}", colour(tty, "1;31", &bar));
+        } else {
+            (
+                "1;31",
+                "✘",
+                "   ✘  CẢNH BÁO: THẺ KHÔNG ĐƯỢC XÁC THỰC / ALERT: CARD NOT VERIFIED",
+            )
+        };
+        println!("{}", colour(tty, c, &bar));
+        println!("{}", colour(tty, c, head));
+        println!("{}", colour(tty, c, &bar));
         for al in &v.alerts {
-            let line = format!("  ✘ {} / {}", al.message_vi(), al.message_en());
-            println!("{}", colour(tty, "31", &shown(&line)));
+            let line = format!("  {mark} {} / {}", al.message_vi(), al.message_en());
+            println!("{}", colour(tty, c, &shown(&line)));
             if let Some(d) = al.detail() {
                 println!("      {}", shown(d));
             }

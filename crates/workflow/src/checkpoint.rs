@@ -44,6 +44,9 @@ pub struct FieldComparison {
 #[derive(Debug, Clone)]
 pub struct CheckpointResult {
     pub verified: bool,
+    /// Read and nothing found wrong, but not proven genuine (e.g. no Active Authentication
+    /// key on a card model that always has one): the alerts say why.
+    pub not_proven: bool,
     pub alerts: Vec<Message>,
     pub comparisons: Vec<FieldComparison>,
     /// The chip's DG2 portrait (JPEG or JPEG 2000, as the chip holds it).
@@ -61,6 +64,8 @@ impl CheckpointResult {
     pub fn headline(&self) -> Message {
         let (vi, en) = if self.verified {
             ("THẺ HỢP LỆ", "CARD VERIFIED")
+        } else if self.not_proven {
+            ("CHƯA CHỨNG MINH ĐƯỢC THẺ THẬT", "NOT PROVEN GENUINE")
         } else {
             ("CẢNH BÁO", "ALERT")
         };
@@ -118,6 +123,22 @@ pub fn trust_store(config: &StationConfig) -> Result<pki::TrustStore, Message> {
         store.load_crl(crl, now).map_err(err)?;
     }
     Ok(store)
+}
+
+/// Whether a card of this model must answer Active Authentication: its profile writes an
+/// AA key into every chip (DG15 and the AA key command), so a chip of the model without
+/// DG15 is not one it issued as it should be. A profile without them makes AA optional.
+pub fn active_authentication_required(profile: &profiles::Profile) -> bool {
+    profile.data_groups().contains(&15) && profile.personalization.aa_private_key.is_some()
+}
+
+/// What a presented card is checked against: the trust store, and whether its model
+/// requires Active Authentication.
+pub fn read_options(store: &pki::TrustStore, profile: &profiles::Profile) -> chip::ReadOptions {
+    chip::ReadOptions {
+        require_active_authentication: active_authentication_required(profile),
+        ..chip::ReadOptions::with_trust(store)
+    }
 }
 
 /// The claim and access key from what the card presents (the QR from the camera is read
@@ -182,12 +203,7 @@ pub fn run(
     if cancel.load(Ordering::Relaxed) {
         return Err(Message::error("Đã dừng", "Stopped"));
     }
-    let v = checkpoint::verify(
-        &mut card,
-        &key,
-        &claim,
-        &chip::ReadOptions::with_trust(&store),
-    );
+    let v = checkpoint::verify(&mut card, &key, &claim, &read_options(&store, &profile));
     Ok((claim, v))
 }
 
@@ -282,6 +298,7 @@ pub fn log<C: Clock>(
     };
     CheckpointResult {
         verified: row.verified,
+        not_proven: v.not_proven() && row.added.is_empty(),
         alerts,
         comparisons: v
             .comparisons
@@ -399,6 +416,58 @@ mod tests {
             id_number: Some("001095012345".into()),
             date_of_birth: None,
         }
+    }
+
+    /// Both built-in card models write an AA key into every chip: a chip of theirs without
+    /// DG15 is not proven. A model without DG15 (or without the key command) makes it
+    /// optional.
+    #[test]
+    fn active_authentication_is_required_where_the_card_model_always_has_it() {
+        for name in ["vn-citizen-card", "jmrtd-passport-applet"] {
+            let p = profiles::Profile::load(name).unwrap();
+            assert!(active_authentication_required(&p), "{name}");
+            let store = pki::TrustStore::new();
+            assert!(read_options(&store, &p).require_active_authentication);
+        }
+        let mut p = profiles::Profile::load("vn-citizen-card").unwrap();
+        p.personalization.aa_private_key = None;
+        assert!(!active_authentication_required(&p));
+        let mut p = profiles::Profile::load("vn-citizen-card").unwrap();
+        p.files.retain(|f| f.name != "DG15");
+        assert!(!active_authentication_required(&p));
+    }
+
+    /// A card read with nothing wrong but no AA key: not verified, not a red alert either;
+    /// the screen's headline says "not proven".
+    #[test]
+    fn a_card_without_active_authentication_is_not_proven() {
+        let d = tempfile::tempdir().unwrap();
+        let mut v = vault(&d);
+        let no_aa = verification(
+            "Nguyễn Văn An",
+            vec![Alert::NoActiveAuthentication {
+                detail: "no DG15".into(),
+            }],
+        );
+        let r = log(Some(&mut v), &claim(), &no_aa, Direction::In, "g");
+        assert!(!r.verified && r.not_proven);
+        assert_eq!(r.headline().en, "NOT PROVEN GENUINE");
+        assert!(r.alerts[0].en.contains("no DG15"), "{:?}", r.alerts);
+        let rows = v.crossings_between(0, i64::MAX, None).unwrap();
+        assert_eq!(rows[0].alerts, vec!["aa_not_possible"]);
+        // With a real alert beside it, it is an alert.
+        let both = verification(
+            "Nguyễn Văn An",
+            vec![
+                Alert::NoActiveAuthentication {
+                    detail: "no DG15".into(),
+                },
+                Alert::DataGroupHash { dg: 13 },
+            ],
+        );
+        let r = log(Some(&mut v), &claim(), &both, Direction::In, "g");
+        assert!(!r.verified && !r.not_proven);
+        assert_eq!(r.headline().en, "ALERT");
     }
 
     #[test]
