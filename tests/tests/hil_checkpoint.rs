@@ -137,7 +137,7 @@ impl Station {
             "5",
             "--json",
         ];
-        if !extra.contains(&"--master-list") {
+        if !extra.contains(&"--master-list") && !extra.contains(&"--trust") {
             args.extend(["--trust", s(&self.trust)]);
         }
         args.extend_from_slice(extra);
@@ -280,6 +280,33 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
     assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
     assert_eq!(alert_codes(&j), vec!["revoked_signer"]);
     expected_rows.push(("out", "Nguyễn Văn An", "alert"));
+    // A CRL of another trusted CSCA only (another country's: a CRL covers its issuer
+    // name's certificates): verified, with the note that this card's revocation was never
+    // checked.
+    let lao = pki::generate_test_pki("LA", "crl issuer", now).unwrap();
+    let other_crl = pki::sign_crl(
+        &lao.csca_cert_der,
+        &lao.csca_key_pkcs8,
+        &[vec![0x01, 0x02]],
+        now,
+        now + time::Duration::days(7),
+    )
+    .unwrap();
+    let both = st.scratch.path("both-trust");
+    std::fs::create_dir_all(&both).unwrap();
+    std::fs::copy(station_keys.join("csca.der"), both.join("station-csca.der")).unwrap();
+    std::fs::write(both.join("la-csca.der"), &lao.csca_cert_der).unwrap();
+    std::fs::write(both.join("la.crl"), &other_crl).unwrap();
+    let (o, j) = st.verify(slot.reader, "in", &["--qr", QR, "--trust", s(&both)]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert!(
+        j["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("no CRL for this card's CSCA: revocation not checked")),
+        "{j:#}"
+    );
+    expected_rows.push(("in", "Nguyễn Văn An", "verified"));
 
     // Trust from a master list: a folder with another CSCA only, and a list that CSCA's
     // Master List Signer signed, carrying the station's CSCA.

@@ -278,6 +278,14 @@ impl App {
                 .color(BAD),
             );
         }
+        // What could not be checked (no CRL for this card's CSCA…): shown, not an alert.
+        for n in &r.notes {
+            ui.label(
+                RichText::new(format!("ℹ {}", lang.msg(n)))
+                    .size(14.0)
+                    .color(NOT_PROVEN),
+            );
+        }
         ui.label(RichText::new(format!("{} ms", r.millis)).small().weak());
         ui.add_space(6.0);
         ui.horizontal_top(|ui| {

@@ -303,6 +303,10 @@ pub struct Verification {
     pub comparisons: Vec<Comparison>,
     /// What was read, when the chip opened.
     pub reading: Option<Reading>,
+    /// What the officer should see that is no alert: the reading's notes (a check that
+    /// could not run, such as revocation with no CRL of the card's CSCA); callers add the
+    /// trust store's (a stale CRL, files left out).
+    pub notes: Vec<String>,
     /// Chip read, authentication and comparison.
     pub elapsed: Duration,
 }
@@ -370,6 +374,7 @@ pub fn verify<T: CardTransport + ?Sized>(
             })
             .collect(),
         reading: None,
+        notes: Vec::new(),
         elapsed: started.elapsed(),
     };
     let info = match key.mrz_information() {
@@ -455,6 +460,7 @@ pub fn verify<T: CardTransport + ?Sized>(
     Verification {
         alerts,
         comparisons,
+        notes: reading.notes.clone(),
         reading: Some(reading),
         elapsed: started.elapsed(),
     }

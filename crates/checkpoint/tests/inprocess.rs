@@ -342,3 +342,46 @@ fn a_card_without_dg15_is_not_proven_where_its_model_requires_active_authenticat
     // And a station card verifies with AA required.
     assert!(check_with(station_card(), &qr_text(&record()), &required).verified());
 }
+
+/// CRLs given, but none of them the card's CSCA's: the card verifies (nothing says it is
+/// revoked) and the officer sees that its revocation was not checked. With its own CSCA's
+/// CRL the check runs and there is no such note.
+#[test]
+fn crls_of_other_cscas_only_leave_a_note_that_revocation_was_not_checked() {
+    let (station, rogue) = pkis();
+    let crl_of = |p: &TestPki| {
+        pki::sign_crl(
+            &p.csca_cert_der,
+            &p.csca_key_pkcs8,
+            &[vec![0x01, 0x02]],
+            now(),
+            now() + time::Duration::days(7),
+        )
+        .unwrap()
+    };
+    let mut s = pki::TrustStore::from_csca_ders(vec![
+        station.csca_cert_der.clone(),
+        rogue.csca_cert_der.clone(),
+    ]);
+    s.add_crl(&crl_of(rogue), "rogue.crl", now()).unwrap();
+    let v = check(station_card(), &qr_text(&record()), &s);
+    assert!(v.verified(), "{:?}", codes(&v));
+    let note = "no CRL for this card's CSCA: revocation not checked";
+    assert!(v.notes.iter().any(|n| n.contains(note)), "{:?}", v.notes);
+    let checks = &v.reading.as_ref().unwrap().checks;
+    assert!(!checks
+        .iter()
+        .any(|c| c.kind == chip::CheckKind::SignerNotRevoked));
+
+    s.add_crl(&crl_of(station), "station.crl", now()).unwrap();
+    let v = check(station_card(), &qr_text(&record()), &s);
+    assert!(v.verified());
+    assert!(!v.notes.iter().any(|n| n.contains(note)), "{:?}", v.notes);
+    assert!(v
+        .reading
+        .unwrap()
+        .checks
+        .iter()
+        .any(|c| c.kind == chip::CheckKind::SignerNotRevoked
+            && c.outcome == chip::CheckOutcome::Passed));
+}

@@ -420,14 +420,22 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
         "Document Signer certified by a trusted CSCA",
         chain,
     ));
-    // Revocation by a verified CSCA CRL (9303-12 §5.1), only when CRLs were given.
+    // Revocation by a verified CSCA CRL (9303-12 §5.1), only when CRLs were given, and only
+    // by a CRL of the signer's own CSCA: other CSCAs' CRLs cannot revoke it, and passing the
+    // check silently would claim a revocation check that never happened.
     if let (Some(revocations), Some(ds)) = (&opts.revocations, &sod.ds_certificate_der) {
-        r.checks.push(Check::of(
-            CheckKind::SignerNotRevoked,
-            "Người ký chưa bị thu hồi (CRL)",
-            "Document Signer not revoked (CRL)",
-            revocations.check(ds).map_err(|e| e.to_string()),
-        ));
+        if revocations.covers(ds).unwrap_or(true) {
+            r.checks.push(Check::of(
+                CheckKind::SignerNotRevoked,
+                "Người ký chưa bị thu hồi (CRL)",
+                "Document Signer not revoked (CRL)",
+                revocations.check(ds).map_err(|e| e.to_string()),
+            ));
+        } else {
+            r.notes.push(
+                "không có CRL cho CSCA của thẻ này: chưa kiểm tra thu hồi / no CRL for this card's CSCA: revocation not checked".into(),
+            );
+        }
     }
     for f in &r.files {
         let Some(LdsFile::Dg(dg)) = LdsFile::from_fid(f.fid) else {

@@ -212,8 +212,9 @@ fn verify(a: VerifyArgs) -> Result<u8, Failure> {
     let mut card = connect(&a.reader, a.wait)?;
     // The card model's profile says whether a chip without DG15 can be genuine.
     let opts = workflow::checkpoint::read_options(&store, &profile);
-    let v = checkpoint::verify(&mut card, &key, &claim, &opts);
+    let mut v = checkpoint::verify(&mut card, &key, &claim, &opts);
     drop(card);
+    v.notes.extend(store.notes.iter().cloned());
 
     let direction = match a.direction {
         DirectionArg::In => Direction::In,
@@ -304,6 +305,7 @@ fn print_json(a: &VerifyArgs, v: &Verification, o: &Outcome) {
         "portrait_bytes": v.reading.as_ref().and_then(|r| r.portrait.as_ref()).map(Vec::len),
         "portrait_saved": o.saved.as_ref().ok().and_then(Option::as_ref).map(|p| p.display().to_string()),
         "portrait_error": o.saved.as_ref().err(),
+        "notes": v.notes,
         "logged": r.crossing_id.is_some(),
         "crossing": r.crossing_id,
         "log_error": r.log_error.as_ref().map(|e| e.to_string()),
@@ -382,6 +384,10 @@ fn print_text(a: &VerifyArgs, v: &Verification, o: &Outcome) {
                 )
             )
         );
+    }
+    // What could not be checked, and the trust store's remarks: shown, not alerts.
+    for n in &v.notes {
+        println!("{}", colour(tty, "33", &format!("  ℹ {}", shown(n))));
     }
     let label = |f: Field| format!("{} / {}", f.label_vi(), f.label_en());
     let claimed_head = if a.qr.is_some() || a.qr_image.is_some() {

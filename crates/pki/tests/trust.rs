@@ -293,3 +293,99 @@ proptest! {
         }
     }
 }
+
+/// CRLs say whose signers they cover: a CRL of CSCA A covers A's Document Signer, not B's
+/// (whose revocation then is simply not known).
+#[test]
+fn a_crl_covers_only_its_own_cscas_signers() {
+    let (a, b) = pkis();
+    let crl = sign_crl(
+        &a.csca_cert_der,
+        &a.csca_key_pkcs8,
+        &[vec![0x01]],
+        now(),
+        now() + time::Duration::days(7),
+    )
+    .unwrap();
+    let mut store =
+        TrustStore::from_csca_ders(vec![a.csca_cert_der.clone(), b.csca_cert_der.clone()]);
+    store.add_crl(&crl, "a.crl", now()).unwrap();
+    let rev = store.revocations().unwrap();
+    assert_eq!(rev.covers(&a.ds_cert_der), Ok(true));
+    assert_eq!(rev.covers(&b.ds_cert_der), Ok(false));
+    assert!(rev.covers(b"junk").is_err());
+}
+
+/// A CSCA (same name and key as a trusted one would have) whose key usage is stated
+/// without cRLSign cannot sign CRLs (RFC 5280 §4.2.1.3); one that states no key usage
+/// at all may.
+#[test]
+fn a_crl_signed_by_a_csca_without_crl_sign_is_refused() {
+    let make = |usages: Vec<rcgen::KeyUsagePurpose>| {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "CSCA key usage test");
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Constrained(0));
+        p.key_usages = usages;
+        let cert = p.self_signed(&key).unwrap();
+        (cert.der().to_vec(), key.serialize_der())
+    };
+    let crl_of = |(cert, key): &(Vec<u8>, Vec<u8>)| {
+        sign_crl(
+            cert,
+            key,
+            &[vec![0x05]],
+            now(),
+            now() + time::Duration::days(7),
+        )
+        .unwrap()
+    };
+    let cert_sign_only = make(vec![rcgen::KeyUsagePurpose::KeyCertSign]);
+    let mut store = TrustStore::from_csca_ders(vec![cert_sign_only.0.clone()]);
+    let e = store
+        .add_crl(&crl_of(&cert_sign_only), "ku.crl", now())
+        .unwrap_err();
+    assert!(matches!(e, TrustError::CrlUnverified { .. }), "{e:?}");
+    assert!(e.to_string().contains("no cRLSign"), "{e}");
+    assert!(store.revocations().is_none());
+
+    for ok in [
+        make(vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ]),
+        make(vec![]),
+    ] {
+        let mut store = TrustStore::from_csca_ders(vec![ok.0.clone()]);
+        store.add_crl(&crl_of(&ok), "ok.crl", now()).unwrap();
+        assert_eq!(store.revocations().unwrap().crls, 1);
+    }
+}
+
+/// A CRL whose thisUpdate is in the future is refused (the clock or the file is wrong);
+/// one issued a second ago is not.
+#[test]
+fn a_crl_from_the_future_is_refused() {
+    let (a, _) = pkis();
+    let sign = |this: time::OffsetDateTime| {
+        sign_crl(
+            &a.csca_cert_der,
+            &a.csca_key_pkcs8,
+            &[vec![0x07]],
+            this,
+            this + time::Duration::days(7),
+        )
+        .unwrap()
+    };
+    let mut store = TrustStore::from_csca_ders(vec![a.csca_cert_der.clone()]);
+    let e = store
+        .add_crl(&sign(now() + time::Duration::days(2)), "future.crl", now())
+        .unwrap_err();
+    assert!(matches!(e, TrustError::CrlUnverified { .. }), "{e:?}");
+    assert!(e.to_string().contains("is in the future"), "{e}");
+    assert!(store.revocations().is_none());
+    store
+        .add_crl(&sign(now() - time::Duration::seconds(1)), "now.crl", now())
+        .unwrap();
+}

@@ -57,6 +57,9 @@ pub struct CheckpointResult {
     /// Why the crossing is not in the log. The verdict stands; the officer must know the
     /// crossing is not recorded.
     pub log_error: Option<Message>,
+    /// Shown under the verdict, not alerts: a check that could not run (no CRL for the
+    /// card's CSCA), the trust store's notes.
+    pub notes: Vec<Message>,
 }
 
 impl CheckpointResult {
@@ -203,7 +206,8 @@ pub fn run(
     if cancel.load(Ordering::Relaxed) {
         return Err(Message::error("Đã dừng", "Stopped"));
     }
-    let v = checkpoint::verify(&mut card, &key, &claim, &read_options(&store, &profile));
+    let mut v = checkpoint::verify(&mut card, &key, &claim, &read_options(&store, &profile));
+    v.notes.extend(store.notes.iter().cloned());
     Ok((claim, v))
 }
 
@@ -315,6 +319,14 @@ pub fn log<C: Clock>(
         millis: v.elapsed.as_millis() as u64,
         crossing_id,
         log_error,
+        notes: v
+            .notes
+            .iter()
+            .map(|n| Message {
+                error: false,
+                ..Message::from_display(n)
+            })
+            .collect(),
     }
 }
 
@@ -407,6 +419,7 @@ mod tests {
                 checks: Vec::new(),
                 notes: Vec::new(),
             }),
+            notes: Vec::new(),
             elapsed: Duration::from_millis(42),
         }
     }
@@ -468,6 +481,25 @@ mod tests {
         let r = log(Some(&mut v), &claim(), &both, Direction::In, "g");
         assert!(!r.verified && !r.not_proven);
         assert_eq!(r.headline().en, "ALERT");
+    }
+
+    /// A note (a check that could not run) reaches the screen in both languages, as
+    /// information beside a verified verdict, not as an alert.
+    #[test]
+    fn notes_are_shown_beside_the_verdict() {
+        let mut v = verification("Nguyễn Văn An", Vec::new());
+        v.notes.push(
+            "không có CRL cho CSCA của thẻ này: chưa kiểm tra thu hồi / no CRL for this card's CSCA: revocation not checked".into(),
+        );
+        let r = log::<ManualClock>(None, &claim(), &v, Direction::In, "g");
+        assert!(r.verified && r.alerts.is_empty());
+        assert_eq!(r.notes.len(), 1);
+        assert!(!r.notes[0].error);
+        assert_eq!(
+            r.notes[0].en,
+            "no CRL for this card's CSCA: revocation not checked"
+        );
+        assert!(r.notes[0].vi.starts_with("không có CRL"));
     }
 
     #[test]
