@@ -189,13 +189,12 @@ pub fn run(
     cancel: &AtomicBool,
 ) -> Result<(Claim, Verification), Message> {
     let presented = match presented {
-        Presented::QrScan => {
-            let text =
-                devices.scan_qr_with(&config.camera, cancel, Duration::from_secs(30), |t| {
-                    CardQr::parse(t).is_ok()
-                })?;
-            Presented::QrText(text)
-        }
+        Presented::QrScan => Presented::QrText(scan_card_qr(
+            devices,
+            &config.camera,
+            cancel,
+            Duration::from_secs(30),
+        )?),
         p => p,
     };
     let profile =
@@ -209,6 +208,58 @@ pub fn run(
     let mut v = checkpoint::verify(&mut card, &key, &claim, &read_options(&store, &profile));
     v.notes.extend(store.notes.iter().cloned());
     Ok((claim, v))
+}
+
+/// Reads the card's QR code from the camera. A code meant as a card's (it has the card
+/// code's `|` separators) that does not parse is reported at once with its parse error,
+/// naming the field, instead of being passed over until the time runs out; other codes (a
+/// poster, a phone) are passed over, and when no card code turns up the error says what the
+/// camera did see.
+pub fn scan_card_qr(
+    devices: &Devices,
+    spec: &str,
+    cancel: &AtomicBool,
+    timeout: Duration,
+) -> Result<String, Message> {
+    let other: std::cell::RefCell<Option<checkpoint::QrDataError>> = Default::default();
+    let scanned = devices.scan_qr_with(spec, cancel, timeout, |t| match CardQr::parse(t) {
+        Ok(_) => true,
+        Err(_) if t.contains('|') => true,
+        Err(e) => {
+            other.borrow_mut().get_or_insert(e);
+            false
+        }
+    });
+    let bad_code = |e: &checkpoint::QrDataError| {
+        let m = Message::from_display(e);
+        Message::error(
+            format!(
+                "Camera đọc được mã QR nhưng không phải mã hợp lệ của thẻ: {}",
+                m.vi
+            ),
+            format!(
+                "The camera read a QR code, but not a valid card code: {}",
+                m.en
+            ),
+        )
+    };
+    match scanned {
+        Ok(text) => match CardQr::parse(&text) {
+            Ok(_) => Ok(text),
+            Err(e) => Err(bad_code(&e)),
+        },
+        Err(e) if cancel.load(Ordering::Relaxed) => Err(e),
+        Err(e) => match other.into_inner() {
+            Some(o) => {
+                let m = bad_code(&o);
+                Err(Message::error(
+                    format!("{}; {}", m.vi, e.vi),
+                    format!("{}; {}", m.en, e.en),
+                ))
+            }
+            None => Err(e),
+        },
+    }
 }
 
 fn alert_message(a: &Alert) -> Message {
@@ -500,6 +551,65 @@ mod tests {
             "no CRL for this card's CSCA: revocation not checked"
         );
         assert!(r.notes[0].vi.starts_with("không có CRL"));
+    }
+
+    /// `text` as a QR code in a 480×480 frame file in a fresh folder: a virtual camera.
+    fn camera_showing(text: &str) -> (tempfile::TempDir, String) {
+        let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+        let (n, colors) = (code.width(), code.to_colors());
+        let module = 4;
+        let img = image::GrayImage::from_fn(480, 480, |x, y| {
+            let (u, v) = ((x as usize) / module, (y as usize) / module);
+            // Four modules of quiet zone around the code.
+            let dark = (4..n + 4).contains(&u)
+                && (4..n + 4).contains(&v)
+                && colors[(v - 4) * n + (u - 4)] == qrcode::Color::Dark;
+            image::Luma([if dark { 20 } else { 235 }])
+        });
+        let dir = tempfile::tempdir().unwrap();
+        img.save(dir.path().join("frame.png")).unwrap();
+        let spec = format!("virtual:{}", dir.path().display());
+        (dir, spec)
+    }
+
+    fn devices() -> Devices {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("station.toml");
+        std::fs::write(
+            &path,
+            "station_id = \"T01\"\nstation_name = \"T\"\nreader = \"none\"\n\
+             camera = \"virtual:frames\"\nprinter = \"none\"\nkeys = \"keys\"\noutput_dir = \"out\"\n",
+        )
+        .unwrap();
+        Devices::real(&crate::StationConfig::load(&path).unwrap())
+    }
+
+    /// The camera sees a card code with an impossible birth date: the officer hears at
+    /// once which field is wrong, not a generic "no QR code" after the time runs out.
+    #[test]
+    fn a_bad_card_qr_from_the_camera_says_which_field() {
+        let good = "001095012345|012345678|Nguyễn Văn An|12051995|Nam|Hà Nội|20112026";
+        let cancel = AtomicBool::new(false);
+        let (_d, spec) = camera_showing(&good.replace("12051995", "31021995"));
+        let e = scan_card_qr(&devices(), &spec, &cancel, Duration::from_secs(20)).unwrap_err();
+        assert!(
+            e.en.starts_with("The camera read a QR code, but not a valid card code")
+                && e.en.contains("Date of birth in the QR code is invalid"),
+            "{e:?}"
+        );
+        assert!(e.vi.contains("năm sinh trong mã QR không hợp lệ"), "{e:?}");
+        // A code that is no card's (a web address) is passed over; once the camera has
+        // nothing more, the error says what it saw.
+        let (_d, spec) = camera_showing("https://example.org/kbyt");
+        let e = scan_card_qr(&devices(), &spec, &cancel, Duration::from_secs(20)).unwrap_err();
+        assert!(e.en.contains("not a valid card code"), "{e:?}");
+        assert!(e.en.contains("at least 7"), "{e:?}");
+        // The card's own code is read.
+        let (_d, spec) = camera_showing(good);
+        assert_eq!(
+            scan_card_qr(&devices(), &spec, &cancel, Duration::from_secs(20)).unwrap(),
+            good
+        );
     }
 
     #[test]
