@@ -46,9 +46,16 @@ fn field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, width: f32) -
     .labelled_by(l.id)
 }
 
-/// A typed date as the engine takes it (DDMMYYYY): the digits of DD/MM/YYYY.
-fn digits(s: &str) -> String {
-    s.chars().filter(char::is_ascii_digit).collect()
+/// A typed date as the engine takes it: DD/MM/YYYY (or DD.MM.YYYY…) as its digits,
+/// DDMMYYYY. Text without digits is passed as typed, so an empty expiry (no expiry),
+/// "<<<<<<" or "none" reach the engine as such and a slip such as "abc" is an error there,
+/// not silently a card without expiry.
+fn typed_date(s: &str) -> String {
+    if s.chars().any(|c| c.is_ascii_digit()) {
+        s.chars().filter(char::is_ascii_digit).collect()
+    } else {
+        s.trim().to_string()
+    }
 }
 
 impl App {
@@ -156,8 +163,8 @@ impl App {
                         None,
                         Some((
                             c.id_number.trim().to_string(),
-                            digits(&c.birth),
-                            digits(&c.expiry),
+                            typed_date(&c.birth),
+                            typed_date(&c.expiry),
                         )),
                     )
                 } else {
@@ -409,7 +416,19 @@ pub(crate) fn portrait_picture(bytes: &[u8]) -> Option<egui::ColorImage> {
 
 #[cfg(test)]
 mod tests {
-    use super::portrait_picture;
+    use super::{portrait_picture, typed_date};
+
+    /// What the officer types reaches the engine as it can read it: dates as digits, the
+    /// ways of saying "no expiry" as typed (the engine takes empty as <<<<<<).
+    #[test]
+    fn typed_dates_keep_the_ways_of_saying_no_expiry() {
+        assert_eq!(typed_date("12/05/2035"), "12052035");
+        assert_eq!(typed_date(" 12.05.2035 "), "12052035");
+        assert_eq!(typed_date(""), "");
+        assert_eq!(typed_date("<<<<<<"), "<<<<<<");
+        assert_eq!(typed_date(" none "), "none");
+        assert_eq!(typed_date("abc"), "abc");
+    }
 
     fn data(name: &str) -> Vec<u8> {
         std::fs::read(

@@ -162,6 +162,13 @@ pub fn claim_and_key(
             birth,
             expiry,
         } => {
+            // The screen leaves the expiry empty for a card without one (issued at 58 or
+            // older); the MRZ writes that as <<<<<< (9303-3 §4.6).
+            let expiry = if expiry.trim().is_empty() {
+                "<<<<<<"
+            } else {
+                expiry.as_str()
+            };
             let key = AccessKey::typed(id_number, birth, expiry)
                 .map_err(|e| Message::from_display(&e))?;
             let id = id_number.trim();
@@ -610,6 +617,29 @@ mod tests {
             scan_card_qr(&devices(), &spec, &cancel, Duration::from_secs(20)).unwrap(),
             good
         );
+    }
+
+    /// Typed data with the expiry left empty is a card without expiry (<<<<<< in the MRZ),
+    /// as the screen's hint says; a wrong expiry is still an error naming it.
+    #[test]
+    fn a_typed_card_without_expiry_can_be_checked() {
+        let profile = profiles::Profile::load("vn-citizen-card").unwrap();
+        let typed = |expiry: &str| Presented::Typed {
+            id_number: "001060012345".into(),
+            birth: "01011960".into(),
+            expiry: expiry.into(),
+        };
+        for empty in ["", "  ", "<<<<<<", "none"] {
+            let (claim, key) = claim_and_key(&typed(empty), &profile).unwrap();
+            assert_eq!(key.date_of_expiry, "<<<<<<", "{empty:?}");
+            assert_eq!(key.document_number, "060012345");
+            assert!(key.mrz_information().is_ok());
+            assert!(matches!(claim, Claim::Typed { .. }));
+        }
+        let (_, key) = claim_and_key(&typed("12052035"), &profile).unwrap();
+        assert_eq!(key.date_of_expiry, "350512");
+        let e = claim_and_key(&typed("abc"), &profile).unwrap_err();
+        assert!(e.en.contains("date of expiry"), "{e:?}");
     }
 
     #[test]
