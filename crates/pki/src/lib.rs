@@ -40,9 +40,10 @@ pub enum PkiError {
     Unsupported(String),
     #[error("the SOD signature does not verify")]
     BadSignature,
-    #[error("the SOD's messageDigest does not match its content")]
+    /// EF.SOD's or a master list's: the CMS content was changed after it was signed.
+    #[error("the signed messageDigest does not match the content (changed after signing)")]
     DigestMismatch,
-    #[error("the SOD's signed contentType does not match its content")]
+    #[error("the signed contentType does not match the content's type")]
     ContentTypeMismatch,
     #[error("data group {0} does not match its hash in the SOD")]
     DataGroupHashMismatch(u8),

@@ -159,6 +159,28 @@ fn unverified_master_lists_are_refused_saying_why() {
     );
     assert_eq!(store.anchors().len(), 1);
 
+    // A well-formed master list whose certificate SET was replaced (another CSCA slipped
+    // in) under the old signer info: the list parses, and is refused as unverified because
+    // its messageDigest no longer matches.
+    let bigger = build_master_list(
+        &a.mls_key_pkcs8,
+        &a.mls_cert_der,
+        &[b.csca_cert_der.clone(), a.csca_cert_der.clone()],
+        None,
+    )
+    .unwrap();
+    let swapped = swap_content(&ml, &bigger);
+    assert_ne!(swapped, ml);
+    let e = store
+        .add_master_list(&swapped, "swapped.ml", now())
+        .unwrap_err();
+    assert!(
+        matches!(e, TrustError::MasterListUnverified { .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("messageDigest"), "{e}");
+    assert_eq!(store.anchors().len(), 1);
+
     // An EF.SOD is CMS too, but not a master list.
     let sod = build_sod(
         &DocumentSigner::from_pkcs8(&a.ds_key_pkcs8, &a.ds_cert_der).unwrap(),
@@ -388,4 +410,33 @@ fn a_crl_from_the_future_is_refused() {
     store
         .add_crl(&sign(now() - time::Duration::seconds(1)), "now.crl", now())
         .unwrap();
+}
+
+/// `signed` (CMS SignedData) with its encapsulated content replaced by `other`'s, its
+/// signer info, certificates and signature kept: what an attacker who edits a list's
+/// certificates without the signer's key can make.
+fn swap_content(signed: &[u8], other: &[u8]) -> Vec<u8> {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::{Decode, Encode};
+    let parse = |b: &[u8]| {
+        let ci = ContentInfo::from_der(b).unwrap();
+        (
+            ci.content_type,
+            ci.content.decode_as::<SignedData>().unwrap(),
+        )
+    };
+    let (content_type, mut sd) = parse(signed);
+    let (_, other_sd) = parse(other);
+    assert_ne!(
+        sd.encap_content_info.econtent, other_sd.encap_content_info.econtent,
+        "different certificate sets"
+    );
+    sd.encap_content_info.econtent = other_sd.encap_content_info.econtent;
+    ContentInfo {
+        content_type,
+        content: der::Any::encode_from(&sd).unwrap(),
+    }
+    .to_der()
+    .unwrap()
 }
