@@ -520,7 +520,7 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
         1 + 1 + 3
     );
 
-    // PDF, read back with pdftotext when poppler-utils is installed.
+    // PDF, read back with pdftotext (poppler-utils, which hil/cups-up installs).
     let pdf = st.scratch.path("day.pdf");
     let o = run(&[
         "report",
@@ -536,20 +536,14 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
-    if let Ok(t) = Command::new("pdftotext").arg(&pdf).arg("-").output() {
-        // Table cells wrap: compare with whitespace runs made single spaces.
-        let t = String::from_utf8_lossy(&t.stdout)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(t.contains("Checkpoint crossings"), "{t}");
-        assert!(t.contains("Nguyễn Văn Am"), "{t}");
-        assert_eq!(
-            t.matches("001095012345").count(),
-            expected_rows.len(),
-            "every crossing in the PDF: {t}"
-        );
-    }
+    let t = pdftotext(&pdf);
+    assert!(t.contains("Checkpoint crossings"), "{t}");
+    assert!(t.contains("Nguyễn Văn Am"), "{t}");
+    assert_eq!(
+        t.matches("001095012345").count(),
+        expected_rows.len(),
+        "every crossing in the PDF: {t}"
+    );
     // Nothing personal in the vault file in clear.
     let raw = std::fs::read(&st.vault).unwrap();
     assert!(!raw.windows(12).any(|w| w == b"001095012345"));
