@@ -297,8 +297,22 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
     std::fs::copy(station_keys.join("csca.der"), both.join("station-csca.der")).unwrap();
     std::fs::write(both.join("la-csca.der"), &lao.csca_cert_der).unwrap();
     std::fs::write(both.join("la.crl"), &other_crl).unwrap();
+    // And a broken file in the folder: left out, named, the rest used.
+    std::fs::write(both.join("junk.crt"), b"not a certificate").unwrap();
     let (o, j) = st.verify(slot.reader, "in", &["--qr", QR, "--trust", s(&both)]);
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert!(
+        j["notes"].as_array().unwrap().iter().any(|n| {
+            let n = n.as_str().unwrap();
+            n.contains("junk.crt") && n.contains("NOT USED")
+        }),
+        "{j:#}"
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("junk.crt"),
+        "{}",
+        output_text(&o)
+    );
     assert!(
         j["notes"].as_array().unwrap().iter().any(|n| n
             .as_str()

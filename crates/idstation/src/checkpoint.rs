@@ -58,7 +58,7 @@ pub struct VerifyArgs {
     #[arg(long, env = "IDSTATION_CHECKPOINT", default_value = "checkpoint")]
     checkpoint: String,
     /// Folder of trusted CSCA certificates (.der/.cer/.crt/.pem), master lists (.ml) and
-    /// CRLs (.crl).
+    /// CRLs (.crl). A broken or unverified file in it is left out with a warning naming it.
     #[arg(long)]
     trust: Option<PathBuf>,
     /// An ICAO CSCA master list (CMS); its signer must be certified by a CSCA already trusted.
@@ -164,6 +164,11 @@ fn trust_store(a: &VerifyArgs) -> Result<pki::TrustStore, Failure> {
     }
     for crl in &a.crl {
         store.load_crl(crl, now).map_err(input)?;
+    }
+    // A folder's refused files are left out (the rest is used) and said at once; the
+    // verdict's notes repeat them.
+    for e in &store.refused {
+        eprintln!("cảnh báo / warning: {e}");
     }
     if store.anchors().is_empty() {
         return Err(Failure::input(

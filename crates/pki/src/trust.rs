@@ -142,8 +142,11 @@ pub struct TrustStore {
     anchors: Vec<Anchor>,
     revocations: Revocations,
     /// Things an officer should know that do not stop verification (a CRL past its next
-    /// update, files in the trust folder that were not read).
+    /// update, files in the trust folder that were not read or were refused).
     pub notes: Vec<String>,
+    /// Files of a trust folder that were refused (broken, unverified), each naming its
+    /// file; the folder's other files are used. Also in [`TrustStore::notes`].
+    pub refused: Vec<TrustError>,
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, TrustError> {
@@ -447,7 +450,12 @@ impl TrustStore {
 
     /// Loads a trust folder: certificates (`.der`, `.cer`, `.crt`, `.pem`) first, then master
     /// lists (`.ml`), then CRLs (`.crl`), so lists and CRLs are checked against the folder's
-    /// CSCAs. Other files are skipped and named in [`TrustStore::notes`].
+    /// CSCAs. Other files are skipped and named in [`TrustStore::notes`]. A file that cannot
+    /// be read or is refused (malformed, an unverified list or CRL) is left out, named in
+    /// [`TrustStore::refused`] and the notes, and the others are used: one bad file in a
+    /// shared folder must not stop a checkpoint. Only the folder itself failing is an error.
+    /// (Files named one by one, [`TrustStore::load_master_list`] and
+    /// [`TrustStore::load_crl`], stay strict.)
     pub fn load_folder(
         &mut self,
         dir: &Path,
@@ -494,13 +502,25 @@ impl TrustStore {
                     continue;
                 }
                 let name = p.display().to_string();
-                let bytes = read_limited(p)?;
-                let l = match pass {
-                    0 => Loaded::Certificates(self.add_certificates(&bytes, &name)?),
-                    1 => self.add_master_list(&bytes, &name, now)?,
-                    _ => self.add_crl(&bytes, &name, now)?,
-                };
-                loaded.push((name, l));
+                let l = read_limited(p).and_then(|bytes| match pass {
+                    0 => self
+                        .add_certificates(&bytes, &name)
+                        .map(Loaded::Certificates),
+                    1 => self.add_master_list(&bytes, &name, now),
+                    _ => self.add_crl(&bytes, &name, now),
+                });
+                match l {
+                    Ok(l) => loaded.push((name, l)),
+                    Err(e) => {
+                        // The error says it in both languages around " / ", and names the
+                        // file.
+                        let text = e.to_string();
+                        let (vi, en) = text.split_once(" / ").unwrap_or((&text, &text));
+                        self.notes
+                            .push(format!("KHÔNG DÙNG: {vi} / NOT USED: {en}"));
+                        self.refused.push(e);
+                    }
+                }
             }
         }
         for p in &paths {

@@ -58,14 +58,71 @@ fn a_folder_of_der_and_pem_certificates_is_trusted_and_other_files_are_named() {
     assert_eq!(chains(&store, &a.ds_cert_der), Ok(()));
     assert_eq!(chains(&store, &b.ds_cert_der), Ok(()));
 
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One broken or unverified file in a shared trust folder: the folder's other files are
+/// used, and each refused file is named (for the officer) in both languages.
+#[test]
+fn a_folder_with_broken_and_unverified_files_loads_the_rest_and_names_them() {
+    let (a, b) = pkis();
+    let dir = scratch("folder-broken");
+    std::fs::write(dir.join("a.der"), &a.csca_cert_der).unwrap();
     std::fs::write(dir.join("broken.cer"), b"\x30\x03\x02\x01").unwrap();
-    let e = TrustStore::new().load_folder(&dir, now()).unwrap_err();
-    assert!(matches!(e, TrustError::Certificate { .. }), "{e:?}");
-    let msg = e.to_string();
-    assert!(
-        msg.contains("broken.cer") && msg.contains("not a valid certificate"),
-        "{msg}"
-    );
+    // A master list whose signer's CSCA (B) is not in the folder.
+    let unverified = build_master_list(
+        &b.mls_key_pkcs8,
+        &b.mls_cert_der,
+        std::slice::from_ref(&b.csca_cert_der),
+        None,
+    )
+    .unwrap();
+    std::fs::write(dir.join("b.ml"), unverified).unwrap();
+    // B's CRL: its issuer is not trusted.
+    let crl = sign_crl(
+        &b.csca_cert_der,
+        &b.csca_key_pkcs8,
+        &[vec![1]],
+        now(),
+        now() + time::Duration::days(1),
+    )
+    .unwrap();
+    std::fs::write(dir.join("b.crl"), crl).unwrap();
+    let mut store = TrustStore::new();
+    let loaded = store.load_folder(&dir, now()).unwrap();
+    assert_eq!(loaded.len(), 1, "{loaded:?}");
+    assert_eq!(chains(&store, &a.ds_cert_der), Ok(()));
+    assert_eq!(chains(&store, &b.ds_cert_der), Err(PkiError::UnknownSigner));
+    assert!(store.revocations().is_none());
+    assert_eq!(store.refused.len(), 3, "{:?}", store.refused);
+    assert!(matches!(store.refused[0], TrustError::Certificate { .. }));
+    assert!(matches!(
+        store.refused[1],
+        TrustError::MasterListUnverified { .. }
+    ));
+    assert!(matches!(store.refused[2], TrustError::CrlUnverified { .. }));
+    for (file, says) in [
+        ("broken.cer", "not a valid certificate"),
+        ("b.ml", "UNVERIFIED"),
+        ("b.crl", "UNVERIFIED"),
+    ] {
+        assert!(
+            store.notes.iter().any(|n| n.contains(file)
+                && n.contains(says)
+                && n.contains("KHÔNG DÙNG: ")
+                && n.contains(" / NOT USED: ")),
+            "{file}: {:?}",
+            store.notes
+        );
+    }
+    // The same files named one by one stay strict.
+    let mut strict = TrustStore::from_csca_ders(vec![a.csca_cert_der.clone()]);
+    assert!(strict.load_master_list(&dir.join("b.ml"), now()).is_err());
+    assert!(strict.load_crl(&dir.join("b.crl"), now()).is_err());
+    // A folder that cannot be read is still an error.
+    assert!(TrustStore::new()
+        .load_folder(&dir.join("missing"), now())
+        .is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -642,6 +642,43 @@ mod tests {
         assert!(e.en.contains("date of expiry"), "{e:?}");
     }
 
+    /// The station's trust folder with one broken file: the store still loads (the
+    /// checkpoint screen stays usable) and the refused file is a note for the officer.
+    #[test]
+    fn a_broken_file_in_the_trust_folder_does_not_stop_the_checkpoint() {
+        let p = pki::generate_test_pki("VN", "wf", time::OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let trust = dir.path().join("trust");
+        std::fs::create_dir_all(&trust).unwrap();
+        std::fs::write(trust.join("csca.der"), &p.csca_cert_der).unwrap();
+        std::fs::write(
+            trust.join("zz-broken.pem"),
+            "-----BEGIN CERTIFICATE-----\nxx",
+        )
+        .unwrap();
+        let path = dir.path().join("station.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "station_id = \"T01\"\nstation_name = \"T\"\nreader = \"none\"\n\
+                 camera = \"virtual:frames\"\nprinter = \"none\"\nkeys = \"keys\"\n\
+                 output_dir = \"out\"\ntrust_dir = \"{}\"\n",
+                trust.display()
+            ),
+        )
+        .unwrap();
+        let store = trust_store(&crate::StationConfig::load(&path).unwrap()).unwrap();
+        assert_eq!(store.anchors_der(), vec![p.csca_cert_der.clone()]);
+        assert!(
+            store
+                .notes
+                .iter()
+                .any(|n| n.contains("zz-broken.pem") && n.contains("NOT USED")),
+            "{:?}",
+            store.notes
+        );
+    }
+
     #[test]
     fn the_checkpoint_limits_are_the_logs() {
         assert_eq!(checkpoint::MAX_NAME_BYTES, vault::MAX_NAME_BYTES);
