@@ -75,6 +75,9 @@ pub enum Alert {
     /// The chip has no Active Authentication key (DG15) though its card model always has
     /// one: it cannot be proven not to be a clone. Not proven, not a proven forgery.
     NoActiveAuthentication { detail: String },
+    /// The chip's Active Authentication key is of an algorithm this station cannot check
+    /// (RSA AA): not proven, not a clone alert.
+    AaUnsupported { detail: String },
     /// Other inconsistencies in what the chip returned (DG1 against the access key, a data
     /// group that does not parse).
     ChipData { what: String, detail: String },
@@ -102,6 +105,7 @@ impl Alert {
             Alert::RevokedSigner { .. } => "revoked_signer".into(),
             Alert::ActiveAuthentication { .. } => "active_auth".into(),
             Alert::NoActiveAuthentication { .. } => "aa_not_possible".into(),
+            Alert::AaUnsupported { .. } => "aa_unsupported".into(),
             Alert::ChipData { .. } => "chip_data".into(),
             Alert::InvalidChipText { field, .. } => {
                 format!("invalid_chip_data.{}", field.json_key())
@@ -141,7 +145,9 @@ impl Alert {
     pub fn is_not_proven(&self) -> bool {
         matches!(
             self,
-            Alert::NotProven { .. } | Alert::NoActiveAuthentication { .. }
+            Alert::NotProven { .. }
+                | Alert::NoActiveAuthentication { .. }
+                | Alert::AaUnsupported { .. }
         )
     }
 
@@ -153,6 +159,7 @@ impl Alert {
             | Alert::RevokedSigner { detail }
             | Alert::ActiveAuthentication { detail }
             | Alert::NoActiveAuthentication { detail }
+            | Alert::AaUnsupported { detail }
             | Alert::ChipData { detail, .. }
             | Alert::InvalidChipText { detail, .. }
             | Alert::NotProven { detail }
@@ -221,6 +228,10 @@ pub fn describe_code(code: &str) -> (String, String) {
         ("active_auth", _) => (
             "xác thực chủ động thất bại: chip có thể là bản sao".into(),
             "Active Authentication failed: the chip may be a clone".into(),
+        ),
+        ("aa_unsupported", _) => (
+            "trạm này không hỗ trợ thuật toán xác thực chủ động của chip: không chứng minh được chip không phải bản sao".into(),
+            "Active Authentication algorithm not supported by this station: the chip cannot be proven not to be a clone".into(),
         ),
         ("aa_not_possible", _) => (
             "không thể xác thực chủ động (chip không có DG15): không chứng minh được chip không phải bản sao".into(),
@@ -401,6 +412,10 @@ pub fn verify<T: CardTransport + ?Sized>(
             CheckOutcome::NotRun(why) => {
                 alerts.push(match c.kind {
                     CheckKind::ActiveAuthenticationKey => Alert::NoActiveAuthentication {
+                        detail: why.clone(),
+                    },
+                    // AA was not run: the key's algorithm is not supported here.
+                    CheckKind::ActiveAuthentication => Alert::AaUnsupported {
                         detail: why.clone(),
                     },
                     _ => Alert::NotProven {

@@ -385,3 +385,75 @@ fn crls_of_other_cscas_only_leave_a_note_that_revocation_was_not_checked() {
         .any(|c| c.kind == chip::CheckKind::SignerNotRevoked
             && c.outcome == chip::CheckOutcome::Passed));
 }
+
+/// DER TLV with a definite length (X.690 §8.1.3).
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n if n < 0x100 => out.extend([0x81, n as u8]),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A genuine card whose DG15 holds an RSA key (RSA Active Authentication, as many
+/// passports have; EF.SOD re-signed by the station over it): this station cannot check RSA
+/// AA, so the card is not proven — its own alert, not the "may be a clone" of a failed AA.
+#[test]
+fn an_rsa_active_authentication_key_is_not_proven_not_a_clone() {
+    let (station, _) = pkis();
+    let mut c = station_card();
+    // SubjectPublicKeyInfo { rsaEncryption NULL, RSAPublicKey { n (1024 bits), e = 65537 } }
+    let mut n = vec![0x00, 0xC3];
+    n.extend((0..127).map(|i| (i * 37 + 11) as u8));
+    let rsa_key = der(
+        0x30,
+        &[der(0x02, &n), der(0x02, &[0x01, 0x00, 0x01])].concat(),
+    );
+    let alg = der(
+        0x30,
+        &[
+            der(
+                0x06,
+                &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01],
+            ),
+            vec![0x05, 0x00],
+        ]
+        .concat(),
+    );
+    let spki = der(
+        0x30,
+        &[alg, der(0x03, &[&[0u8][..], &rsa_key].concat())].concat(),
+    );
+    c.set_file(0x010F, lds::encode_dg15(&spki));
+    let signer = DocumentSigner::from_pkcs8(&station.ds_key_pkcs8, &station.ds_cert_der).unwrap();
+    let hashes: Vec<(u8, Vec<u8>)> = [1u8, 2, 3, 13, 14, 15]
+        .iter()
+        .map(|&n| {
+            let f = c.file(0x0100 | u16::from(n)).unwrap();
+            (n, pki::HashAlgorithm::Sha256.digest(stored(f)))
+        })
+        .collect();
+    c.set_file(
+        0x011D,
+        lds::encode_sod(&pki::build_sod(&signer, &hashes, None).unwrap()),
+    );
+    let required = ReadOptions {
+        require_active_authentication: true,
+        ..ReadOptions::with_trust(&store())
+    };
+    let v = check_with(c, &qr_text(&record()), &required);
+    assert_eq!(codes(&v), vec!["aa_unsupported"]);
+    assert!(v.not_proven() && !v.verified());
+    assert!(v.alerts[0]
+        .message_en()
+        .contains("not supported by this station"));
+    assert!(
+        v.alerts[0].detail().unwrap().contains("RSA"),
+        "{:?}",
+        v.alerts[0]
+    );
+    assert!(!v.alerts[0].message_en().contains("may be a clone"));
+}

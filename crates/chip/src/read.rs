@@ -545,6 +545,31 @@ fn active_authentication<T: CardTransport + ?Sized>(
             return Ok(());
         }
     };
+    // A key this station cannot check (RSA AA, common on passports) proves nothing either
+    // way: not the "may be a clone" of a failed check, but not proven.
+    match pki::aa_key_supported(&spki) {
+        Ok(()) => {}
+        Err(pki::PkiError::UnsupportedAaAlgorithm(what)) => {
+            r.checks.push(Check::new(
+                CheckKind::ActiveAuthentication,
+                name_vi,
+                name_en,
+                CheckOutcome::NotRun(format!(
+                    "trạm này không hỗ trợ thuật toán xác thực chủ động {what}: không chứng minh được chip không phải bản sao / Active Authentication algorithm {what} is not supported by this station: the chip cannot be proven not to be a clone"
+                )),
+            ));
+            return Ok(());
+        }
+        Err(e) => {
+            r.checks.push(Check::of(
+                CheckKind::ActiveAuthentication,
+                name_vi,
+                name_en,
+                Err(e.to_string()),
+            ));
+            return Ok(());
+        }
+    }
     let mut challenge = [0u8; 8];
     SystemRandom::new()
         .fill(&mut challenge)

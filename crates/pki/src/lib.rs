@@ -17,7 +17,8 @@ mod testpki;
 mod trust;
 
 pub use aa::{
-    aa_security_infos_der, aa_sign, aa_verify, parse_aa_signature_algorithm, ActiveAuthKey,
+    aa_key_supported, aa_security_infos_der, aa_sign, aa_verify, parse_aa_signature_algorithm,
+    ActiveAuthKey,
 };
 pub use cert::{load_certificate, summarize, verify_ds_certificate, CertSummary};
 pub use keyfile::{decrypt_private_key, encrypt_private_key};
