@@ -62,6 +62,10 @@ pub enum PkiError {
     CertificateNotYetValid(String),
     #[error("the issuing certificate is not a CA")]
     NotCa,
+    #[error("the CSCA certificate that issued the Document Signer expired on {0}")]
+    CscaExpired(String),
+    #[error("the CSCA certificate that issued the Document Signer is valid only from {0}")]
+    CscaNotYetValid(String),
     #[error("Active Authentication signature does not verify")]
     AaFailed,
     #[error("Active Authentication algorithm not supported: {0}")]
