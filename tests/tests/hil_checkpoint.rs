@@ -137,7 +137,7 @@ impl Station {
             "5",
             "--json",
         ];
-        if !extra.contains(&"--master-list") {
+        if !extra.contains(&"--master-list") && !extra.contains(&"--trust") {
             args.extend(["--trust", s(&self.trust)]);
         }
         args.extend_from_slice(extra);
@@ -280,6 +280,47 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
     assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
     assert_eq!(alert_codes(&j), vec!["revoked_signer"]);
     expected_rows.push(("out", "Nguyễn Văn An", "alert"));
+    // A CRL of another trusted CSCA only (another country's: a CRL covers its issuer
+    // name's certificates): verified, with the note that this card's revocation was never
+    // checked.
+    let lao = pki::generate_test_pki("LA", "crl issuer", now).unwrap();
+    let other_crl = pki::sign_crl(
+        &lao.csca_cert_der,
+        &lao.csca_key_pkcs8,
+        &[vec![0x01, 0x02]],
+        now,
+        now + time::Duration::days(7),
+    )
+    .unwrap();
+    let both = st.scratch.path("both-trust");
+    std::fs::create_dir_all(&both).unwrap();
+    std::fs::copy(station_keys.join("csca.der"), both.join("station-csca.der")).unwrap();
+    std::fs::write(both.join("la-csca.der"), &lao.csca_cert_der).unwrap();
+    std::fs::write(both.join("la.crl"), &other_crl).unwrap();
+    // And a broken file in the folder: left out, named, the rest used.
+    std::fs::write(both.join("junk.crt"), b"not a certificate").unwrap();
+    let (o, j) = st.verify(slot.reader, "in", &["--qr", QR, "--trust", s(&both)]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert!(
+        j["notes"].as_array().unwrap().iter().any(|n| {
+            let n = n.as_str().unwrap();
+            n.contains("junk.crt") && n.contains("NOT USED")
+        }),
+        "{j:#}"
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("junk.crt"),
+        "{}",
+        output_text(&o)
+    );
+    assert!(
+        j["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("no CRL for this card's CSCA: revocation not checked")),
+        "{j:#}"
+    );
+    expected_rows.push(("in", "Nguyễn Văn An", "verified"));
 
     // Trust from a master list: a folder with another CSCA only, and a list that CSCA's
     // Master List Signer signed, carrying the station's CSCA.
@@ -493,7 +534,7 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
         1 + 1 + 3
     );
 
-    // PDF, read back with pdftotext when poppler-utils is installed.
+    // PDF, read back with pdftotext (poppler-utils, which hil/cups-up installs).
     let pdf = st.scratch.path("day.pdf");
     let o = run(&[
         "report",
@@ -509,20 +550,14 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
-    if let Ok(t) = Command::new("pdftotext").arg(&pdf).arg("-").output() {
-        // Table cells wrap: compare with whitespace runs made single spaces.
-        let t = String::from_utf8_lossy(&t.stdout)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        assert!(t.contains("Checkpoint crossings"), "{t}");
-        assert!(t.contains("Nguyễn Văn Am"), "{t}");
-        assert_eq!(
-            t.matches("001095012345").count(),
-            expected_rows.len(),
-            "every crossing in the PDF: {t}"
-        );
-    }
+    let t = pdftotext(&pdf);
+    assert!(t.contains("Checkpoint crossings"), "{t}");
+    assert!(t.contains("Nguyễn Văn Am"), "{t}");
+    assert_eq!(
+        t.matches("001095012345").count(),
+        expected_rows.len(),
+        "every crossing in the PDF: {t}"
+    );
     // Nothing personal in the vault file in clear.
     let raw = std::fs::read(&st.vault).unwrap();
     assert!(!raw.windows(12).any(|w| w == b"001095012345"));
@@ -541,4 +576,326 @@ fn checkpoint_verifies_station_cards_catches_each_attack_and_reports_the_day() {
         "officer-a",
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", output_text(&o));
+}
+
+/// The demo card rewritten as a forger would: DG13's name 1000 bytes long with control
+/// characters (a terminal escape, a newline, a bell) and EF.SOD — signed by a Document
+/// Signer nobody trusts — listing 40 data groups.
+fn hostile_card(genuine: &Path, forger: &Path, out: &Path) -> String {
+    let mut chip = vchip::VirtualChip::load_from(genuine).unwrap();
+    let mut dg13 = lds::parse_dg13(stored(chip.file(0x010D).unwrap())).unwrap();
+    let mut name = String::from("\u{1b}[2J\u{1b}[32mTHẺ HỢP LỆ\nNguyễn\u{7}Văn An ");
+    while name.len() < 1000 {
+        name.push('Ồ');
+    }
+    let slot = dg13
+        .fields
+        .iter_mut()
+        .find(|(id, _)| *id == lds::dg13::FULL_NAME)
+        .unwrap();
+    slot.1 = vec![name.clone()];
+    let dg13 = lds::encode_dg13(&dg13);
+    chip.set_file(0x010D, dg13);
+    let key = pki::decrypt_private_key(
+        &std::fs::read(forger.join("ds-key.p8")).unwrap(),
+        TEST_PASSPHRASE.as_bytes(),
+    )
+    .unwrap();
+    let signer =
+        pki::DocumentSigner::from_pkcs8(&key, &std::fs::read(forger.join("ds.der")).unwrap())
+            .unwrap();
+    let hashes: Vec<(u8, Vec<u8>)> = (1..=40u8)
+        .map(|n| {
+            let h = chip.file(0x0100 | u16::from(n)).map_or(vec![n; 32], |f| {
+                pki::HashAlgorithm::Sha256.digest(stored(f))
+            });
+            (n, h)
+        })
+        .collect();
+    let sod = pki::build_sod(&signer, &hashes, None).unwrap();
+    chip.set_file(0x011D, lds::encode_sod(&sod));
+    chip.save_to(out).unwrap();
+    name
+}
+
+/// Issue 7's worst case: a forged chip whose text no log row may hold and whose EF.SOD makes
+/// dozens of alerts. The verdict is printed (without letting the chip's escape sequences
+/// reach the terminal), the crossing is logged in a cleaned form, and the report shows it.
+/// A checkpoint id the log would refuse is refused before the card is read, and a verified
+/// card whose crossing cannot be logged still prints its verdict but does not exit 0.
+#[test]
+fn a_hostile_chip_cannot_keep_its_crossing_out_of_the_log() {
+    let slot = Slot::take();
+    let keys = Scratch::new("cp-hostile-keys");
+    let station_keys = keys.path("station");
+    let forger_keys = keys.path("forger");
+    keys_init(&station_keys);
+    keys_init(&forger_keys);
+    let st = Station::new("cp-hostile", &station_keys);
+    let card = st.scratch.path("card.vcard");
+    issue(&slot, &station_keys, &card);
+    let hostile = st.scratch.path("hostile.vcard");
+    let name = hostile_card(&card, &forger_keys, &hostile);
+
+    // A checkpoint id the log refuses: bad input before any card is read (the reader is
+    // empty; reading would fail with "no card", exit 1).
+    for bad in ["gate\n2", &"g".repeat(65)] {
+        let o = run(&[
+            "checkpoint",
+            "verify",
+            "--reader",
+            slot.reader,
+            "--qr",
+            QR,
+            "--direction",
+            "in",
+            "--checkpoint",
+            bad,
+            "--trust",
+            s(&st.trust),
+            "--vault",
+            s(&st.vault),
+            "--officer",
+            "officer-a",
+            "--wait",
+            "1",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", output_text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("the checkpoint id must be"),
+            "{}",
+            output_text(&o)
+        );
+    }
+
+    let v = Vcard::start(&slot, "vn-citizen-card", Some(&hostile), &[]);
+    let (o, j) = st.verify(slot.reader, "in", &["--qr", QR]);
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert_eq!(j["verdict"], "alert", "{j:#}");
+    assert_eq!(j["logged"], true, "{j:#}");
+    assert!(j["crossing"].as_i64().is_some(), "{j:#}");
+    let codes = alert_codes(&j);
+    for want in [
+        "unknown_signer",
+        "chip_data",
+        "invalid_chip_data.full_name",
+        "mismatch.full_name",
+        "dg_missing.5",
+    ] {
+        assert!(codes.iter().any(|c| c == want), "{want} in {codes:?}");
+    }
+    // One alert for the 24 numbers that are no data group, not 24.
+    assert!(codes.len() < 20, "{codes:?}");
+    assert_eq!(j["chip_fields"]["full_name"], name.as_str());
+
+    // The officer's terminal: the verdict, and none of the chip's control characters.
+    let o = st.verify_text(slot.reader, "out", "north-gate");
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("ALERT: CARD NOT VERIFIED"), "{text}");
+    assert!(text.contains("invalid chip data"), "{text}");
+    assert!(text.contains("logged crossing #"), "{text}");
+    assert!(
+        !o.stdout.iter().any(|b| *b == 0x1b || *b == 0x07),
+        "a control character from the chip reached the terminal"
+    );
+    v.remove();
+
+    // The day's report has both crossings, the name cleaned and cut, the alerts collapsed.
+    let today = time::OffsetDateTime::now_utc().date();
+    let date = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let csv = st.scratch.path("day.csv");
+    let report = |out: &Path| {
+        run(&[
+            "report",
+            "checkpoint",
+            "--date",
+            &date,
+            "--out",
+            s(out),
+            "--vault",
+            s(&st.vault),
+            "--officer",
+            "officer-a",
+        ])
+    };
+    let o = report(&csv);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains(",alert,")).collect();
+    assert_eq!(
+        rows.len(),
+        2 + 1,
+        "two crossings and the alert total: {text}"
+    );
+    for row in &rows[..2] {
+        assert!(row.contains("\u{FFFD}[2J"), "{row}");
+        assert!(row.contains("…[+"), "the cut is marked: {row}");
+        assert!(row.len() < 400 + 300, "{}", row.len());
+        assert!(row.contains("invalid_chip_data.full_name"), "{row}");
+        assert!(row.contains("unknown_signer"), "{row}");
+    }
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'));
+    let pdf = st.scratch.path("day.pdf");
+    let o = report(&pdf);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let t = pdftotext(&pdf);
+    assert!(t.contains("invalid chip data"), "{t}");
+
+    // A genuine card, verified, but the vault refuses the row: the verdict is printed, the
+    // failure beside it, and the exit status is not 0.
+    {
+        let c = rusqlite::Connection::open(&st.vault).unwrap();
+        c.execute_batch(
+            "CREATE TRIGGER no_more BEFORE INSERT ON crossings
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+    }
+    let v = Vcard::start(&slot, "vn-citizen-card", Some(&card), &[]);
+    let o = st.verify_text(slot.reader, "in", "north-gate");
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("CARD VERIFIED"), "{text}");
+    assert!(text.contains("verified but NOT logged"), "{text}");
+    assert!(text.contains("NOT logged"), "{text}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot log the crossing"),
+        "{}",
+        output_text(&o)
+    );
+    let (o, j) = st.verify(slot.reader, "in", &["--qr", QR]);
+    assert_eq!(o.status.code(), Some(1), "{}", output_text(&o));
+    assert_eq!(
+        (j["verified"].clone(), j["logged"].clone()),
+        (true.into(), false.into())
+    );
+    assert!(
+        j["log_error"].as_str().unwrap().contains("disk full"),
+        "{j:#}"
+    );
+    v.remove();
+}
+
+/// The PDF's text with whitespace runs made single spaces (table cells wrap). Fails when
+/// poppler-utils is missing: `bash hil/cups-up` installs it.
+fn pdftotext(pdf: &Path) -> String {
+    let o = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; bash hil/cups-up installs it)");
+    assert!(o.status.success(), "pdftotext: {}", output_text(&o));
+    String::from_utf8_lossy(&o.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A chip file as a reader gets it: the TLV its header announces (the file itself may be
+/// created larger).
+fn stored(file: &[u8]) -> &[u8] {
+    &file[..lds::file_length_from_header(file).unwrap().min(file.len())]
+}
+
+/// The Vietnamese card's profile as a file, for a card model that carries no Active
+/// Authentication key: no DG15, no AA key command (a new model is a new file).
+fn profile_without_aa(dir: &Path) -> PathBuf {
+    let (_, text) = profiles::BUILTIN
+        .iter()
+        .find(|(n, _)| *n == "vn-citizen-card")
+        .unwrap();
+    let dg15 = "[[files]]\nname = \"DG15\"\nfid = \"010F\"\nmax_size = 512\nread = \"bac\"\n";
+    assert!(text.contains(dg15));
+    let text: String = text
+        .replace(dg15, "")
+        .replace(
+            "name = \"vn-citizen-card\"",
+            "name = \"vn-citizen-card-no-aa\"",
+        )
+        .lines()
+        .filter(|l| !l.starts_with("aa_private_key"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = dir.join("no-aa.toml");
+    std::fs::write(&path, text).unwrap();
+    profiles::Profile::load(path.to_str().unwrap()).expect("the no-AA profile loads");
+    path
+}
+
+/// A card personalized without DG15 (so its EF.SOD, signed by the station, never lists
+/// it): through pcscd it is "read but not proven genuine" (exit 3, aa_not_possible) for
+/// the Vietnamese card model, which always carries an AA key; its clone is the same; for
+/// a model whose profile has no AA it verifies.
+#[test]
+fn a_card_without_active_authentication_is_not_proven_genuine() {
+    let slot = Slot::take();
+    let keys = Scratch::new("cp-no-aa-keys");
+    let station_keys = keys.path("station");
+    keys_init(&station_keys);
+    let st = Station::new("cp-no-aa", &station_keys);
+    let profile = profile_without_aa(&st.scratch.0);
+    let profile = s(&profile);
+    let card = st.scratch.path("no-aa.vcard");
+    let v = Vcard::start(&slot, profile, Some(&card), &[]);
+    let o = run(&[
+        "card",
+        "personalize",
+        "--reader",
+        slot.reader,
+        "--profile",
+        profile,
+        "--record",
+        &data_path("record.json"),
+        "--portrait",
+        &data_path("portrait.jpg"),
+        "--keys",
+        s(&station_keys),
+    ]);
+    assert!(o.status.success(), "{}", output_text(&o));
+    v.remove();
+    let chip = vchip::VirtualChip::load_from_with_profile(
+        &card,
+        profiles::Profile::load(profile).unwrap(),
+    )
+    .unwrap();
+    assert!(chip.file(0x010F).is_none() && !chip.has_aa_key());
+    let clone = st.scratch.path("no-aa-clone.vcard");
+    chip.clone_without_aa_key().save_to(&clone).unwrap();
+
+    for file in [&card, &clone] {
+        let v = Vcard::start(&slot, profile, Some(file), &[]);
+        let (o, j) = st.verify(slot.reader, "in", &["--qr", QR]);
+        assert_eq!(o.status.code(), Some(3), "{}", output_text(&o));
+        assert_eq!(j["verdict"], "not_proven", "{j:#}");
+        assert_eq!(alert_codes(&j), vec!["aa_not_possible"], "{j:#}");
+        assert!(j["alerts"][0]["en"]
+            .as_str()
+            .unwrap()
+            .contains("Active Authentication not possible (no DG15)"));
+        v.remove();
+    }
+    let v = Vcard::start(&slot, profile, Some(&card), &[]);
+    let o = st.verify_text(slot.reader, "out", "north-gate");
+    assert_eq!(o.status.code(), Some(3), "{}", output_text(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("CARD READ BUT NOT PROVEN GENUINE"), "{text}");
+    assert!(
+        text.contains("cannot be proven not to be a clone"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("may be a clone"),
+        "not the failed-AA alert: {text}"
+    );
+    // The card model without AA: verified.
+    let (o, j) = st.verify(slot.reader, "in", &["--qr", QR, "--profile", profile]);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert_eq!(j["verdict"], "verified", "{j:#}");
+    v.remove();
 }

@@ -32,6 +32,9 @@ impl Default for CheckpointInputs {
     }
 }
 
+/// The verdict colour of a card read but not proven genuine (amber).
+const NOT_PROVEN: Color32 = Color32::from_rgb(0xd0, 0x8a, 0x00);
+
 /// A labelled one-line field (the label names it for screen readers and tests).
 fn field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, width: f32) -> egui::Response {
     let l = ui.label(label);
@@ -43,9 +46,16 @@ fn field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, width: f32) -
     .labelled_by(l.id)
 }
 
-/// A typed date as the engine takes it (DDMMYYYY): the digits of DD/MM/YYYY.
-fn digits(s: &str) -> String {
-    s.chars().filter(char::is_ascii_digit).collect()
+/// A typed date as the engine takes it: DD/MM/YYYY (or DD.MM.YYYY…) as its digits,
+/// DDMMYYYY. Text without digits is passed as typed, so an empty expiry (no expiry),
+/// "<<<<<<" or "none" reach the engine as such and a slip such as "abc" is an error there,
+/// not silently a card without expiry.
+fn typed_date(s: &str) -> String {
+    if s.chars().any(|c| c.is_ascii_digit()) {
+        s.chars().filter(char::is_ascii_digit).collect()
+    } else {
+        s.trim().to_string()
+    }
 }
 
 impl App {
@@ -153,8 +163,8 @@ impl App {
                         None,
                         Some((
                             c.id_number.trim().to_string(),
-                            digits(&c.birth),
-                            digits(&c.expiry),
+                            typed_date(&c.birth),
+                            typed_date(&c.expiry),
                         )),
                     )
                 } else {
@@ -242,19 +252,46 @@ impl App {
                     .color(OK),
             );
         } else {
-            ui.label(
-                RichText::new(lang.pick("CẢNH BÁO", "ALERT"))
-                    .size(40.0)
-                    .strong()
-                    .color(BAD),
-            );
+            // Not proven (nothing found wrong, but no proof either) is amber, not the red of
+            // a card found forged.
+            let (head, mark, colour) = if r.not_proven {
+                (
+                    lang.pick("CHƯA CHỨNG MINH ĐƯỢC THẺ THẬT", "NOT PROVEN GENUINE"),
+                    "⚠",
+                    NOT_PROVEN,
+                )
+            } else {
+                (lang.pick("CẢNH BÁO", "ALERT"), "✘", BAD)
+            };
+            ui.label(RichText::new(head).size(40.0).strong().color(colour));
             for a in &r.alerts {
                 ui.label(
-                    RichText::new(format!("✘ {}", lang.msg(a)))
+                    RichText::new(format!("{mark} {}", lang.msg(a)))
                         .size(16.0)
-                        .color(BAD),
+                        .color(colour),
                 );
             }
+        }
+        if let Some(e) = &r.log_error {
+            // The verdict stands, but the crossing is not in the log: the officer must know.
+            ui.label(
+                RichText::new(format!(
+                    "⚠ {}: {}",
+                    lang.pick("CHƯA GHI NHẬT KÝ LƯỢT NÀY", "THIS CROSSING IS NOT LOGGED"),
+                    lang.msg(e)
+                ))
+                .size(16.0)
+                .strong()
+                .color(BAD),
+            );
+        }
+        // What could not be checked (no CRL for this card's CSCA…): shown, not an alert.
+        for n in &r.notes {
+            ui.label(
+                RichText::new(format!("ℹ {}", lang.msg(n)))
+                    .size(14.0)
+                    .color(NOT_PROVEN),
+            );
         }
         ui.label(RichText::new(format!("{} ms", r.millis)).small().weak());
         ui.add_space(6.0);
@@ -262,7 +299,7 @@ impl App {
             let tex = r
                 .portrait_jpeg
                 .as_deref()
-                .and_then(|j| self.chip_portrait(ui.ctx(), r.crossing_id, j));
+                .and_then(|j| self.chip_portrait(ui.ctx(), r, j));
             match tex {
                 Some((id, size)) => {
                     let scale = (200.0 / size.y).min(1.0);
@@ -319,10 +356,20 @@ impl App {
     fn chip_portrait(
         &mut self,
         ctx: &egui::Context,
-        crossing: i64,
+        r: &CheckpointResult,
         bytes: &[u8],
     ) -> Option<(egui::TextureId, egui::Vec2)> {
-        let key = (format!("crossing-{crossing}"), bytes.len());
+        // A crossing that could not be logged has no id: its bytes tell it apart (FNV-1a,
+        // a few microseconds for a DG2 portrait).
+        let key = match r.crossing_id {
+            Some(id) => (format!("crossing-{id}"), bytes.len()),
+            None => {
+                let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                (format!("unlogged-{h:016x}"), bytes.len())
+            }
+        };
         if self.chip_portrait_failed.as_ref() == Some(&key) {
             return None;
         }
@@ -369,7 +416,19 @@ pub(crate) fn portrait_picture(bytes: &[u8]) -> Option<egui::ColorImage> {
 
 #[cfg(test)]
 mod tests {
-    use super::portrait_picture;
+    use super::{portrait_picture, typed_date};
+
+    /// What the officer types reaches the engine as it can read it: dates as digits, the
+    /// ways of saying "no expiry" as typed (the engine takes empty as <<<<<<).
+    #[test]
+    fn typed_dates_keep_the_ways_of_saying_no_expiry() {
+        assert_eq!(typed_date("12/05/2035"), "12052035");
+        assert_eq!(typed_date(" 12.05.2035 "), "12052035");
+        assert_eq!(typed_date(""), "");
+        assert_eq!(typed_date("<<<<<<"), "<<<<<<");
+        assert_eq!(typed_date(" none "), "none");
+        assert_eq!(typed_date("abc"), "abc");
+    }
 
     fn data(name: &str) -> Vec<u8> {
         std::fs::read(

@@ -16,4 +16,7 @@ pub mod verify;
 
 pub use access::{parse_typed_date, AccessKey, AccessKeyError};
 pub use card_qr::{CardQr, QrDataError, QR_FIELDS};
-pub use verify::{describe_code, verify, Alert, Claim, Comparison, Verification};
+pub use verify::{
+    describe_code, verify, Alert, Claim, Comparison, Verification, MAX_ID_NUMBER_BYTES,
+    MAX_NAME_BYTES,
+};

@@ -72,11 +72,21 @@ pub enum Alert {
     RevokedSigner { detail: String },
     /// The chip does not hold the Active Authentication key: a clone.
     ActiveAuthentication { detail: String },
+    /// The chip has no Active Authentication key (DG15) though its card model always has
+    /// one: it cannot be proven not to be a clone. Not proven, not a proven forgery.
+    NoActiveAuthentication { detail: String },
+    /// The chip's Active Authentication key is of an algorithm this station cannot check
+    /// (RSA AA): not proven, not a clone alert.
+    AaUnsupported { detail: String },
     /// Other inconsistencies in what the chip returned (DG1 against the access key, a data
     /// group that does not parse).
     ChipData { what: String, detail: String },
     /// Nothing failed but the card could not be proven genuine (no EF.SOD, no trusted CSCA).
     NotProven { detail: String },
+    /// A DG13 field holds text no genuine card holds: control characters, or an ID number
+    /// or a name longer than the crossing log keeps ([`MAX_ID_NUMBER_BYTES`],
+    /// [`MAX_NAME_BYTES`]). The log keeps a cleaned copy.
+    InvalidChipText { field: Field, detail: String },
     /// BAC failed or the chip could not be read: wrong QR data, or not this card's chip.
     ChipUnreadable { detail: String },
     /// The card left the reader during the read.
@@ -94,7 +104,12 @@ impl Alert {
             Alert::UnknownSigner { .. } => "unknown_signer".into(),
             Alert::RevokedSigner { .. } => "revoked_signer".into(),
             Alert::ActiveAuthentication { .. } => "active_auth".into(),
+            Alert::NoActiveAuthentication { .. } => "aa_not_possible".into(),
+            Alert::AaUnsupported { .. } => "aa_unsupported".into(),
             Alert::ChipData { .. } => "chip_data".into(),
+            Alert::InvalidChipText { field, .. } => {
+                format!("invalid_chip_data.{}", field.json_key())
+            }
             Alert::NotProven { .. } => "not_proven".into(),
             Alert::ChipUnreadable { .. } => "chip_unreadable".into(),
             Alert::CardRemoved => "card_removed".into(),
@@ -125,6 +140,17 @@ impl Alert {
         }
     }
 
+    /// Whether this alert says only that the card could not be proven genuine (nothing was
+    /// found wrong): exit 3, "card read but not proven genuine", rather than a red alert.
+    pub fn is_not_proven(&self) -> bool {
+        matches!(
+            self,
+            Alert::NotProven { .. }
+                | Alert::NoActiveAuthentication { .. }
+                | Alert::AaUnsupported { .. }
+        )
+    }
+
     /// What the check itself reported, when it said more.
     pub fn detail(&self) -> Option<&str> {
         match self {
@@ -132,7 +158,10 @@ impl Alert {
             | Alert::UnknownSigner { detail }
             | Alert::RevokedSigner { detail }
             | Alert::ActiveAuthentication { detail }
+            | Alert::NoActiveAuthentication { detail }
+            | Alert::AaUnsupported { detail }
             | Alert::ChipData { detail, .. }
+            | Alert::InvalidChipText { detail, .. }
             | Alert::NotProven { detail }
             | Alert::ChipUnreadable { detail } => Some(detail),
             _ => None,
@@ -141,8 +170,38 @@ impl Alert {
 }
 
 /// Vietnamese and English text for an alert code (as logged), e.g. in the daily report.
+/// The log collapses many codes of one kind into `KIND.count_N` and cuts an overlong list
+/// with `more.count_N` (vault::crossings::loggable_alerts).
 pub fn describe_code(code: &str) -> (String, String) {
     let (kind, arg) = code.split_once('.').unwrap_or((code, ""));
+    if let Some(n) = arg
+        .strip_prefix("count_")
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        return match kind {
+            "mismatch" => (
+                format!("{n} mục trên chip khác mã QR"),
+                format!("{n} fields on the chip differ from the QR code"),
+            ),
+            "dg_hash" => (
+                format!("{n} nhóm dữ liệu bị sửa sau khi ký (mã băm không khớp)"),
+                format!("{n} data groups altered after signing (hash mismatch)"),
+            ),
+            "dg_missing" => (
+                format!("chip thiếu {n} nhóm dữ liệu đã được ký"),
+                format!("the chip lacks {n} signed data groups"),
+            ),
+            "invalid_chip_data" => (
+                format!("{n} mục trong chip chứa văn bản không hợp lệ"),
+                format!("{n} chip fields hold invalid text"),
+            ),
+            "more" => (
+                format!("thêm {n} cảnh báo không được ghi"),
+                format!("{n} more alerts not logged"),
+            ),
+            _ => (format!("{kind} ×{n}"), format!("{kind} ×{n}")),
+        };
+    }
     let field = Field::from_json_key(arg);
     match (kind, field) {
         ("mismatch", Some(f)) => (
@@ -170,9 +229,31 @@ pub fn describe_code(code: &str) -> (String, String) {
             "xác thực chủ động thất bại: chip có thể là bản sao".into(),
             "Active Authentication failed: the chip may be a clone".into(),
         ),
+        ("aa_unsupported", _) => (
+            "trạm này không hỗ trợ thuật toán xác thực chủ động của chip: không chứng minh được chip không phải bản sao".into(),
+            "Active Authentication algorithm not supported by this station: the chip cannot be proven not to be a clone".into(),
+        ),
+        ("aa_not_possible", _) => (
+            "không thể xác thực chủ động (chip không có DG15): không chứng minh được chip không phải bản sao".into(),
+            "Active Authentication not possible (no DG15): the chip cannot be proven not to be a clone".into(),
+        ),
         ("chip_data", _) => (
             "dữ liệu chip không nhất quán".into(),
             "inconsistent chip data".into(),
+        ),
+        ("invalid_chip_data", Some(f)) => (
+            format!(
+                "{} trong chip chứa ký tự điều khiển hoặc quá dài (dữ liệu chip không hợp lệ)",
+                f.label_vi()
+            ),
+            format!(
+                "{} in the chip holds control characters or is too long (invalid chip data)",
+                f.label_en()
+            ),
+        ),
+        ("invalid_chip_data", None) => (
+            "văn bản trong chip không hợp lệ, đã được làm sạch khi ghi nhật ký".into(),
+            "invalid text in the chip, cleaned for the log".into(),
         ),
         ("not_proven", _) => (
             "không chứng minh được thẻ là thật".into(),
@@ -188,6 +269,32 @@ pub fn describe_code(code: &str) -> (String, String) {
         ),
         _ => (code.to_string(), code.to_string()),
     }
+}
+
+/// Longest ID number a card may hold for the crossing log, bytes (a citizen's is 12 digits);
+/// equal to the vault's limit, which refuses longer rows.
+pub const MAX_ID_NUMBER_BYTES: usize = 64;
+/// Longest full name a card may hold for the crossing log, bytes (100 characters of
+/// Vietnamese in UTF-8 fit); equal to the vault's limit.
+pub const MAX_NAME_BYTES: usize = 400;
+
+/// What is wrong with a DG13 text no genuine card holds, if anything. A signed card is no
+/// excuse: the text still goes to the screen, the log and the reports.
+fn invalid_chip_text(field: Field, value: &str) -> Option<String> {
+    if value.chars().any(char::is_control) {
+        return Some("chứa ký tự điều khiển / contains control characters".to_string());
+    }
+    let max = match field {
+        Field::IdNumber => MAX_ID_NUMBER_BYTES,
+        Field::FullName => MAX_NAME_BYTES,
+        _ => return None,
+    };
+    (value.len() > max).then(|| {
+        format!(
+            "dài {0} byte, quá {max} / {0} bytes long, over {max}",
+            value.len()
+        )
+    })
 }
 
 /// One claimed field beside the chip's.
@@ -207,6 +314,10 @@ pub struct Verification {
     pub comparisons: Vec<Comparison>,
     /// What was read, when the chip opened.
     pub reading: Option<Reading>,
+    /// What the officer should see that is no alert: the reading's notes (a check that
+    /// could not run, such as revocation with no CRL of the card's CSCA); callers add the
+    /// trust store's (a stale CRL, files left out).
+    pub notes: Vec<String>,
     /// Chip read, authentication and comparison.
     pub elapsed: Duration,
 }
@@ -216,6 +327,14 @@ impl Verification {
     /// every claimed field matches.
     pub fn verified(&self) -> bool {
         self.alerts.is_empty() && self.reading.is_some()
+    }
+
+    /// Read, nothing found wrong, but not proven genuine (no EF.SOD, no trusted CSCA, no
+    /// Active Authentication key on a card model that has one).
+    pub fn not_proven(&self) -> bool {
+        self.reading.is_some()
+            && !self.alerts.is_empty()
+            && self.alerts.iter().all(Alert::is_not_proven)
     }
 
     /// The chip's value of a field, when read.
@@ -266,6 +385,7 @@ pub fn verify<T: CardTransport + ?Sized>(
             })
             .collect(),
         reading: None,
+        notes: Vec::new(),
         elapsed: started.elapsed(),
     };
     let info = match key.mrz_information() {
@@ -290,8 +410,17 @@ pub fn verify<T: CardTransport + ?Sized>(
         let detail = match &c.outcome {
             CheckOutcome::Passed => continue,
             CheckOutcome::NotRun(why) => {
-                alerts.push(Alert::NotProven {
-                    detail: format!("{} / {}: {why}", c.name_vi, c.name_en),
+                alerts.push(match c.kind {
+                    CheckKind::ActiveAuthenticationKey => Alert::NoActiveAuthentication {
+                        detail: why.clone(),
+                    },
+                    // AA was not run: the key's algorithm is not supported here.
+                    CheckKind::ActiveAuthentication => Alert::AaUnsupported {
+                        detail: why.clone(),
+                    },
+                    _ => Alert::NotProven {
+                        detail: format!("{} / {}: {why}", c.name_vi, c.name_en),
+                    },
                 });
                 continue;
             }
@@ -304,11 +433,21 @@ pub fn verify<T: CardTransport + ?Sized>(
             CheckKind::DataGroupHash(dg) => Alert::DataGroupHash { dg },
             CheckKind::DataGroupMissing(dg) => Alert::DataGroupMissing { dg },
             CheckKind::ActiveAuthentication => Alert::ActiveAuthentication { detail },
+            // Never failed, only not run; a failure would still be no proof of forgery.
+            CheckKind::ActiveAuthenticationKey => Alert::NoActiveAuthentication { detail },
             CheckKind::Structure => Alert::ChipData {
                 what: format!("{} / {}", c.name_vi, c.name_en),
                 detail,
             },
         });
+    }
+    for (field, value) in &reading.fields {
+        if let Some(detail) = invalid_chip_text(*field, value) {
+            alerts.push(Alert::InvalidChipText {
+                field: *field,
+                detail,
+            });
+        }
     }
     // A card with a DG13 layout is expected: a chip without one cannot back its QR code.
     let mut comparisons = Vec::new();
@@ -336,6 +475,7 @@ pub fn verify<T: CardTransport + ?Sized>(
     Verification {
         alerts,
         comparisons,
+        notes: reading.notes.clone(),
         reading: Some(reading),
         elapsed: started.elapsed(),
     }

@@ -41,7 +41,12 @@ fn qr_text(r: &CitizenRecord) -> String {
 
 /// A card personalized from the demo record, signed by `p`'s Document Signer.
 fn card(p: &TestPki) -> VirtualChip {
-    let profile = Profile::load("vn-citizen-card").unwrap();
+    card_for(p, &Profile::load("vn-citizen-card").unwrap())
+}
+
+/// As [`card`], personalized with `profile`'s layout and commands.
+fn card_for(p: &TestPki, profile: &Profile) -> VirtualChip {
+    let profile = profile.clone();
     let bio = Biometrics {
         portrait_jpeg: data("portrait.jpg"),
         face_image_type: iso19794::FaceImageType::FullFrontal,
@@ -81,15 +86,14 @@ fn store() -> pki::TrustStore {
 }
 
 fn check(chip: VirtualChip, qr: &str, store: &pki::TrustStore) -> checkpoint::Verification {
+    check_with(chip, qr, &ReadOptions::with_trust(store))
+}
+
+fn check_with(chip: VirtualChip, qr: &str, opts: &ReadOptions) -> checkpoint::Verification {
     let qr = CardQr::parse(qr).unwrap();
     let key = AccessKey::from_qr(&qr, &ExpiryRule::default()).unwrap();
     let mut t = InProcessCard::new(chip, Faults::none());
-    verify(
-        &mut t,
-        &key,
-        &Claim::Qr(qr),
-        &ReadOptions::with_trust(store),
-    )
+    verify(&mut t, &key, &Claim::Qr(qr), opts)
 }
 
 fn codes(v: &checkpoint::Verification) -> Vec<String> {
@@ -215,4 +219,242 @@ fn typed_keys_verify_and_compare_what_was_typed() {
     let v = verify(&mut t, &key, &claim, &ReadOptions::with_trust(&store()));
     assert!(v.verified(), "{:?}", codes(&v));
     assert_eq!(v.comparisons.len(), 2);
+}
+
+/// A forger's chip: DG13's name 1000 bytes long with control characters, EF.SOD signed by
+/// an untrusted Document Signer and listing 40 "data groups". Every fault has its alert,
+/// the 24 numbers that are no data group make one alert (not 24), and the name is flagged
+/// as text no genuine card holds.
+#[test]
+fn a_forged_sod_listing_forty_groups_and_a_hostile_name_give_bounded_named_alerts() {
+    let (_, rogue) = pkis();
+    let mut c = station_card();
+    let mut dg13 = lds::parse_dg13(stored(c.file(0x010D).unwrap())).unwrap();
+    let mut name = String::from("\u{1b}[2JNguyễn\nVăn\u{7}An ");
+    while name.len() < 1000 {
+        name.push('Ồ');
+    }
+    dg13.fields
+        .iter_mut()
+        .find(|(id, _)| *id == lds::dg13::FULL_NAME)
+        .unwrap()
+        .1 = vec![name.clone()];
+    c.set_file(0x010D, lds::encode_dg13(&dg13));
+    let signer = DocumentSigner::from_pkcs8(&rogue.ds_key_pkcs8, &rogue.ds_cert_der).unwrap();
+    let hashes: Vec<(u8, Vec<u8>)> = (1..=40u8)
+        .map(|n| {
+            let h = c.file(0x0100 | u16::from(n)).map_or(vec![n; 32], |f| {
+                pki::HashAlgorithm::Sha256.digest(stored(f))
+            });
+            (n, h)
+        })
+        .collect();
+    c.set_file(
+        0x011D,
+        lds::encode_sod(&pki::build_sod(&signer, &hashes, None).unwrap()),
+    );
+    let v = check(c, &qr_text(&record()), &store());
+    let mut want: Vec<String> = vec!["unknown_signer".into(), "chip_data".into()];
+    want.extend([5, 6, 7, 8, 9, 10, 11, 12, 16].map(|n| format!("dg_missing.{n}")));
+    want.extend([
+        "invalid_chip_data.full_name".into(),
+        "mismatch.full_name".into(),
+    ]);
+    assert_eq!(codes(&v), want);
+    let listed = &v.alerts[1];
+    assert!(
+        listed.message_en().contains("EF.SOD's data group list"),
+        "{}",
+        listed.message_en()
+    );
+    assert!(listed.detail().unwrap().contains("17, 18"), "{listed:?}");
+    assert!(v.alerts[11]
+        .detail()
+        .unwrap()
+        .contains("control characters"));
+    assert_eq!(v.chip_field(Field::FullName), Some(name.as_str()));
+
+    // A long name alone (no control character) is flagged too; a short clean one is not.
+    let mut c = station_card();
+    let mut dg13 = lds::parse_dg13(stored(c.file(0x010D).unwrap())).unwrap();
+    dg13.fields
+        .iter_mut()
+        .find(|(id, _)| *id == lds::dg13::FULL_NAME)
+        .unwrap()
+        .1 = vec!["Ồ".repeat(134)];
+    c.set_file(0x010D, lds::encode_dg13(&dg13));
+    let v = check(c, &qr_text(&record()), &store());
+    let alert = v
+        .alerts
+        .iter()
+        .find(|a| a.code() == "invalid_chip_data.full_name")
+        .expect("flagged");
+    assert!(alert.detail().unwrap().contains("402 bytes long, over 400"));
+    assert!(alert.message_en().contains("invalid chip data"));
+}
+
+/// A chip file as a reader gets it: the TLV its header announces (the file itself may be
+/// created larger).
+fn stored(file: &[u8]) -> &[u8] {
+    &file[..lds::file_length_from_header(file).unwrap().min(file.len())]
+}
+
+/// A genuine-looking card whose EF.SOD never listed DG15 (personalized without an AA key):
+/// on a card model that always has one it is not proven genuine — its own alert, not the
+/// clone alert of a failed Active Authentication — and its clone is just as unproven. Where
+/// the model makes AA optional it verifies, with a note.
+#[test]
+fn a_card_without_dg15_is_not_proven_where_its_model_requires_active_authentication() {
+    let mut profile = Profile::load("vn-citizen-card").unwrap();
+    profile.personalization.aa_private_key = None;
+    let chip = card_for(&pkis().0, &profile);
+    assert!(chip.file(0x010F).is_none(), "personalized without DG15");
+    let required = ReadOptions {
+        require_active_authentication: true,
+        ..ReadOptions::with_trust(&store())
+    };
+    let copy = || VirtualChip::from_bytes(&chip.to_bytes()).unwrap();
+    for chip in [copy(), chip.clone_without_aa_key()] {
+        let v = check_with(chip, &qr_text(&record()), &required);
+        assert_eq!(codes(&v), vec!["aa_not_possible"]);
+        assert!(!v.verified() && v.not_proven());
+        let en = v.alerts[0].message_en();
+        assert!(
+            en.contains("Active Authentication not possible (no DG15)") && !en.contains("failed"),
+            "{en}"
+        );
+    }
+    let v = check(chip, &qr_text(&record()), &store());
+    assert!(v.verified(), "{:?}", codes(&v));
+    assert!(v
+        .reading
+        .unwrap()
+        .notes
+        .iter()
+        .any(|n| n.contains("no DG15")));
+    // The clone of a card with DG15 is still a red alert, not "not proven".
+    let v = check_with(
+        station_card().clone_without_aa_key(),
+        &qr_text(&record()),
+        &required,
+    );
+    assert_eq!(codes(&v), vec!["active_auth"]);
+    assert!(!v.not_proven());
+    // And a station card verifies with AA required.
+    assert!(check_with(station_card(), &qr_text(&record()), &required).verified());
+}
+
+/// CRLs given, but none of them the card's CSCA's: the card verifies (nothing says it is
+/// revoked) and the officer sees that its revocation was not checked. With its own CSCA's
+/// CRL the check runs and there is no such note.
+#[test]
+fn crls_of_other_cscas_only_leave_a_note_that_revocation_was_not_checked() {
+    let (station, rogue) = pkis();
+    let crl_of = |p: &TestPki| {
+        pki::sign_crl(
+            &p.csca_cert_der,
+            &p.csca_key_pkcs8,
+            &[vec![0x01, 0x02]],
+            now(),
+            now() + time::Duration::days(7),
+        )
+        .unwrap()
+    };
+    let mut s = pki::TrustStore::from_csca_ders(vec![
+        station.csca_cert_der.clone(),
+        rogue.csca_cert_der.clone(),
+    ]);
+    s.add_crl(&crl_of(rogue), "rogue.crl", now()).unwrap();
+    let v = check(station_card(), &qr_text(&record()), &s);
+    assert!(v.verified(), "{:?}", codes(&v));
+    let note = "no CRL for this card's CSCA: revocation not checked";
+    assert!(v.notes.iter().any(|n| n.contains(note)), "{:?}", v.notes);
+    let checks = &v.reading.as_ref().unwrap().checks;
+    assert!(!checks
+        .iter()
+        .any(|c| c.kind == chip::CheckKind::SignerNotRevoked));
+
+    s.add_crl(&crl_of(station), "station.crl", now()).unwrap();
+    let v = check(station_card(), &qr_text(&record()), &s);
+    assert!(v.verified());
+    assert!(!v.notes.iter().any(|n| n.contains(note)), "{:?}", v.notes);
+    assert!(v
+        .reading
+        .unwrap()
+        .checks
+        .iter()
+        .any(|c| c.kind == chip::CheckKind::SignerNotRevoked
+            && c.outcome == chip::CheckOutcome::Passed));
+}
+
+/// DER TLV with a definite length (X.690 §8.1.3).
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n if n < 0x100 => out.extend([0x81, n as u8]),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A genuine card whose DG15 holds an RSA key (RSA Active Authentication, as many
+/// passports have; EF.SOD re-signed by the station over it): this station cannot check RSA
+/// AA, so the card is not proven — its own alert, not the "may be a clone" of a failed AA.
+#[test]
+fn an_rsa_active_authentication_key_is_not_proven_not_a_clone() {
+    let (station, _) = pkis();
+    let mut c = station_card();
+    // SubjectPublicKeyInfo { rsaEncryption NULL, RSAPublicKey { n (1024 bits), e = 65537 } }
+    let mut n = vec![0x00, 0xC3];
+    n.extend((0..127).map(|i| (i * 37 + 11) as u8));
+    let rsa_key = der(
+        0x30,
+        &[der(0x02, &n), der(0x02, &[0x01, 0x00, 0x01])].concat(),
+    );
+    let alg = der(
+        0x30,
+        &[
+            der(
+                0x06,
+                &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01],
+            ),
+            vec![0x05, 0x00],
+        ]
+        .concat(),
+    );
+    let spki = der(
+        0x30,
+        &[alg, der(0x03, &[&[0u8][..], &rsa_key].concat())].concat(),
+    );
+    c.set_file(0x010F, lds::encode_dg15(&spki));
+    let signer = DocumentSigner::from_pkcs8(&station.ds_key_pkcs8, &station.ds_cert_der).unwrap();
+    let hashes: Vec<(u8, Vec<u8>)> = [1u8, 2, 3, 13, 14, 15]
+        .iter()
+        .map(|&n| {
+            let f = c.file(0x0100 | u16::from(n)).unwrap();
+            (n, pki::HashAlgorithm::Sha256.digest(stored(f)))
+        })
+        .collect();
+    c.set_file(
+        0x011D,
+        lds::encode_sod(&pki::build_sod(&signer, &hashes, None).unwrap()),
+    );
+    let required = ReadOptions {
+        require_active_authentication: true,
+        ..ReadOptions::with_trust(&store())
+    };
+    let v = check_with(c, &qr_text(&record()), &required);
+    assert_eq!(codes(&v), vec!["aa_unsupported"]);
+    assert!(v.not_proven() && !v.verified());
+    assert!(v.alerts[0]
+        .message_en()
+        .contains("not supported by this station"));
+    assert!(
+        v.alerts[0].detail().unwrap().contains("RSA"),
+        "{:?}",
+        v.alerts[0]
+    );
+    assert!(!v.alerts[0].message_en().contains("may be a clone"));
 }

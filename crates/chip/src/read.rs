@@ -1,6 +1,8 @@
 //! Reading and verifying a chip: BAC, the LDS files in whatever order the chip keeps them,
 //! passive authentication (EF.SOD signature, Document Signer chain to a trusted CSCA, every
-//! data group's hash) and Active Authentication when DG15 is present (ICAO 9303-11 §5, §6.1).
+//! data group's hash) and Active Authentication when DG15 is present (ICAO 9303-11 §5, §6.1);
+//! a card model that always carries DG15 ([`ReadOptions::require_active_authentication`])
+//! without it is not proven genuine.
 
 use crate::document::fields_from_dg13;
 use crate::session::{open_bac, select_application, Session, LDS1_AID};
@@ -24,6 +26,10 @@ pub struct ReadOptions {
     /// Document Signers revoked by verified CSCA CRLs. `None`: no CRL was given, so no
     /// revocation check is run (nor reported as missing: CRLs are optional in 9303-12).
     pub revocations: Option<pki::Revocations>,
+    /// The card model always carries an Active Authentication key (DG15): a chip without
+    /// one cannot be proven not to be a clone, and the reading says so (a check not run)
+    /// instead of passing it over. AA is optional in 9303-11, so off by default.
+    pub require_active_authentication: bool,
 }
 
 impl ReadOptions {
@@ -33,6 +39,7 @@ impl ReadOptions {
             now: time::OffsetDateTime::now_utc(),
             biometrics: true,
             revocations: None,
+            require_active_authentication: false,
         }
     }
 
@@ -63,6 +70,9 @@ pub enum CheckKind {
     DataGroupMissing(u8),
     /// Active Authentication (the chip holds the private key of DG15).
     ActiveAuthentication,
+    /// The chip carries the Active Authentication public key (DG15) its card model must
+    /// carry; not run (not proven) when it has none.
+    ActiveAuthenticationKey,
 }
 
 /// How a check ended.
@@ -255,7 +265,7 @@ pub fn read_card<T: CardTransport + ?Sized>(
             bytes: sod,
         });
     }
-    active_authentication(&mut s, &mut reading)?;
+    active_authentication(&mut s, &mut reading, opts)?;
     Ok(reading)
 }
 
@@ -410,14 +420,22 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
         "Document Signer certified by a trusted CSCA",
         chain,
     ));
-    // Revocation by a verified CSCA CRL (9303-12 §5.1), only when CRLs were given.
+    // Revocation by a verified CSCA CRL (9303-12 §5.1), only when CRLs were given, and only
+    // by a CRL of the signer's own CSCA: other CSCAs' CRLs cannot revoke it, and passing the
+    // check silently would claim a revocation check that never happened.
     if let (Some(revocations), Some(ds)) = (&opts.revocations, &sod.ds_certificate_der) {
-        r.checks.push(Check::of(
-            CheckKind::SignerNotRevoked,
-            "Người ký chưa bị thu hồi (CRL)",
-            "Document Signer not revoked (CRL)",
-            revocations.check(ds).map_err(|e| e.to_string()),
-        ));
+        if revocations.covers(ds).unwrap_or(true) {
+            r.checks.push(Check::of(
+                CheckKind::SignerNotRevoked,
+                "Người ký chưa bị thu hồi (CRL)",
+                "Document Signer not revoked (CRL)",
+                revocations.check(ds).map_err(|e| e.to_string()),
+            ));
+        } else {
+            r.notes.push(
+                "không có CRL cho CSCA của thẻ này: chưa kiểm tra thu hồi / no CRL for this card's CSCA: revocation not checked".into(),
+            );
+        }
     }
     for f in &r.files {
         let Some(LdsFile::Dg(dg)) = LdsFile::from_fid(f.fid) else {
@@ -431,9 +449,40 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
                 .map_err(|e| e.to_string()),
         ));
     }
+    // LDS1 has data groups 1 to 16 (9303-10 §4.6.2.2), each hashed once. The list is read
+    // before its signature counts for anything, so a forged EF.SOD may list any number of
+    // entries: what is not a data group is one failed check, not one alert per entry.
+    let mut listed: Vec<u8> = Vec::new();
+    let mut invalid: Vec<u8> = Vec::new();
+    for (n, _) in &sod.dg_hashes {
+        if !(1..=16).contains(n) || listed.contains(n) {
+            if !invalid.contains(n) {
+                invalid.push(*n);
+            }
+        } else {
+            listed.push(*n);
+        }
+    }
+    if !invalid.is_empty() {
+        let shown: Vec<String> = invalid.iter().take(8).map(u8::to_string).collect();
+        let more = if invalid.len() > 8 {
+            format!(" (+{})", invalid.len() - 8)
+        } else {
+            String::new()
+        };
+        let shown = shown.join(", ");
+        r.checks.push(Check::of(
+            CheckKind::Structure,
+            "Danh sách nhóm dữ liệu trong EF.SOD",
+            "EF.SOD's data group list",
+            Err(format!(
+                "EF.SOD liệt kê số nhóm dữ liệu không tồn tại hoặc lặp lại: {shown}{more} / EF.SOD lists data group numbers that do not exist or repeat: {shown}{more}"
+            )),
+        ));
+    }
     // A data group the signer hashed must be there: a clone that drops DG15 must not
     // escape Active Authentication. DG3/DG4 may sit behind EAC; biometrics may be skipped.
-    for (n, _) in &sod.dg_hashes {
+    for n in &listed {
         let read = r.files.iter().any(|f| f.fid == 0x0100 | u16::from(*n));
         let excused = matches!(n, 3 | 4) || (!opts.biometrics && *n == 2);
         if !read && !excused {
@@ -460,8 +509,26 @@ fn passive_authentication(r: &mut Reading, sod: Option<&[u8]>, opts: &ReadOption
 fn active_authentication<T: CardTransport + ?Sized>(
     s: &mut Session<'_, T>,
     r: &mut Reading,
+    opts: &ReadOptions,
 ) -> Result<(), ChipError> {
     let Some(dg15) = r.file("DG15") else {
+        // EF.SOD did not list DG15 either (else DG15 is a missing data group, a failure):
+        // the card was issued without it, or signed so by a forger. A chip without an AA
+        // key answers nothing a clone could not, so it is not proven genuine.
+        if opts.require_active_authentication {
+            r.checks.push(Check::new(
+                CheckKind::ActiveAuthenticationKey,
+                "Khóa xác thực chủ động (DG15)",
+                "Active Authentication key (DG15)",
+                CheckOutcome::NotRun(
+                    "không thể xác thực chủ động (chip không có DG15): không chứng minh được chip không phải bản sao / Active Authentication not possible (no DG15): the chip cannot be proven not to be a clone".into(),
+                ),
+            ));
+        } else {
+            r.notes.push(
+                "chip không có DG15, không xác thực chủ động (tùy chọn với loại thẻ này) / the chip has no DG15: no Active Authentication (optional for this card model)".into(),
+            );
+        }
         return Ok(());
     };
     let name_vi = "Xác thực chủ động (chống sao chép chip)";
@@ -478,6 +545,31 @@ fn active_authentication<T: CardTransport + ?Sized>(
             return Ok(());
         }
     };
+    // A key this station cannot check (RSA AA, common on passports) proves nothing either
+    // way: not the "may be a clone" of a failed check, but not proven.
+    match pki::aa_key_supported(&spki) {
+        Ok(()) => {}
+        Err(pki::PkiError::UnsupportedAaAlgorithm(what)) => {
+            r.checks.push(Check::new(
+                CheckKind::ActiveAuthentication,
+                name_vi,
+                name_en,
+                CheckOutcome::NotRun(format!(
+                    "trạm này không hỗ trợ thuật toán xác thực chủ động {what}: không chứng minh được chip không phải bản sao / Active Authentication algorithm {what} is not supported by this station: the chip cannot be proven not to be a clone"
+                )),
+            ));
+            return Ok(());
+        }
+        Err(e) => {
+            r.checks.push(Check::of(
+                CheckKind::ActiveAuthentication,
+                name_vi,
+                name_en,
+                Err(e.to_string()),
+            ));
+            return Ok(());
+        }
+    }
     let mut challenge = [0u8; 8];
     SystemRandom::new()
         .fill(&mut challenge)

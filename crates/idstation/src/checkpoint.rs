@@ -19,8 +19,9 @@ use workflow::report::csv_field;
 pub enum CheckpointCommand {
     /// Verifies a presented card: BAC keys from its QR code (or typed data), the chip read
     /// with passive and active authentication against the trust store, the chip's fields
-    /// compared with the QR code's; logs the crossing. Exit 0 only for a verified card, 1 for
-    /// any alert, 2 for bad input.
+    /// compared with the QR code's; logs the crossing. Exit 0 only for a verified card whose
+    /// crossing is logged, 3 for a card read but not proven genuine, 1 for any alert or a
+    /// crossing not logged, 2 for bad input.
     Verify(VerifyArgs),
 }
 
@@ -57,7 +58,7 @@ pub struct VerifyArgs {
     #[arg(long, env = "IDSTATION_CHECKPOINT", default_value = "checkpoint")]
     checkpoint: String,
     /// Folder of trusted CSCA certificates (.der/.cer/.crt/.pem), master lists (.ml) and
-    /// CRLs (.crl).
+    /// CRLs (.crl). A broken or unverified file in it is left out with a warning naming it.
     #[arg(long)]
     trust: Option<PathBuf>,
     /// An ICAO CSCA master list (CMS); its signer must be certified by a CSCA already trusted.
@@ -106,10 +107,11 @@ pub fn run(cmd: CheckpointCommand) -> Result<u8, Failure> {
 }
 
 /// The claim and access key from the QR text, QR image or typed data.
-fn claim_and_key(a: &VerifyArgs) -> Result<(Claim, AccessKey), Failure> {
-    let rule = || -> Result<citizen::ExpiryRule, Failure> {
-        Ok(policy_for(&load_profile(&a.profile)?)?.expiry)
-    };
+fn claim_and_key(
+    a: &VerifyArgs,
+    profile: &profiles::Profile,
+) -> Result<(Claim, AccessKey), Failure> {
+    let rule = || -> Result<citizen::ExpiryRule, Failure> { Ok(policy_for(profile)?.expiry) };
     let from_qr = |qr: CardQr| -> Result<(Claim, AccessKey), Failure> {
         let key = AccessKey::from_qr(&qr, &rule()?).map_err(|e| Failure::input(e.to_string()))?;
         Ok((Claim::Qr(qr), key))
@@ -163,6 +165,11 @@ fn trust_store(a: &VerifyArgs) -> Result<pki::TrustStore, Failure> {
     for crl in &a.crl {
         store.load_crl(crl, now).map_err(input)?;
     }
+    // A folder's refused files are left out (the rest is used) and said at once; the
+    // verdict's notes repeat them.
+    for e in &store.refused {
+        eprintln!("cảnh báo / warning: {e}");
+    }
     if store.anchors().is_empty() {
         return Err(Failure::input(
             "chưa có CSCA tin cậy nào: cần --trust DIR hoặc --master-list FILE / no trusted CSCA: give --trust DIR or --master-list FILE",
@@ -179,66 +186,104 @@ fn colour(on: bool, code: &str, text: &str) -> String {
     }
 }
 
+/// What became of the verification after the read: the crossing logged (or why not), the
+/// portrait saved (or why not).
+struct Outcome {
+    result: workflow::CheckpointResult,
+    saved: Result<Option<PathBuf>, String>,
+}
+
+fn save_portrait(dir: &Path, p: &[u8]) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let ext = if p.starts_with(&[0xFF, 0xD8]) {
+        "jpg"
+    } else {
+        "jp2"
+    };
+    let path = dir.join(format!("portrait.{ext}"));
+    std::fs::write(&path, p).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
 fn verify(a: VerifyArgs) -> Result<u8, Failure> {
-    let (claim, key) = claim_and_key(&a)?;
+    // Everything the log needs is checked before the card is read: a verdict is never lost
+    // to a checkpoint id the log refuses.
+    workflow::checkpoint::check_checkpoint_id(&a.checkpoint)
+        .map_err(|m| Failure::input(m.to_string()))?;
+    let profile = load_profile(&a.profile)?;
+    let (claim, key) = claim_and_key(&a, &profile)?;
     let store = trust_store(&a)?;
     let mut vault = a.login.open()?;
     let mut card = connect(&a.reader, a.wait)?;
-    let v = checkpoint::verify(
-        &mut card,
-        &key,
-        &claim,
-        &chip::ReadOptions::with_trust(&store),
-    );
+    // The card model's profile says whether a chip without DG15 can be genuine.
+    let opts = workflow::checkpoint::read_options(&store, &profile);
+    let mut v = checkpoint::verify(&mut card, &key, &claim, &opts);
     drop(card);
+    v.notes.extend(store.notes.iter().cloned());
 
     let direction = match a.direction {
         DirectionArg::In => Direction::In,
         DirectionArg::Out => Direction::Out,
     };
-    let crossing = workflow::checkpoint::log(&mut vault, &claim, &v, direction, &a.checkpoint)
-        .map_err(|e| {
-            Failure::device(format!(
-                "không ghi được nhật ký / cannot log the crossing: {e}"
-            ))
-        })?
-        .crossing_id;
+    // Never fails: a crossing that cannot be logged is said beside the verdict.
+    let result = workflow::checkpoint::log(Some(&mut vault), &claim, &v, direction, &a.checkpoint);
     vault.lock();
-
     let saved = match (&a.out, v.reading.as_ref().and_then(|r| r.portrait.as_ref())) {
-        (Some(dir), Some(p)) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Failure::device(format!("{}: {e}", dir.display())))?;
-            let ext = if p.starts_with(&[0xFF, 0xD8]) {
-                "jpg"
-            } else {
-                "jp2"
-            };
-            let path = dir.join(format!("portrait.{ext}"));
-            std::fs::write(&path, p)
-                .map_err(|e| Failure::device(format!("{}: {e}", path.display())))?;
-            Some(path)
-        }
-        _ => None,
+        (Some(dir), Some(p)) => save_portrait(dir, p).map(Some),
+        _ => Ok(None),
     };
+    let o = Outcome { result, saved };
     if a.json {
-        print_json(&a, &v, crossing, saved.as_deref());
+        print_json(&a, &v, &o);
     } else {
-        print_text(&a, &v, crossing, saved.as_deref());
+        print_text(&a, &v, &o);
     }
-    Ok(if v.verified() { 0 } else { 1 })
+    if let Some(e) = &o.result.log_error {
+        eprintln!("không ghi được nhật ký lượt qua chốt / cannot log the crossing: {e}");
+    }
+    if let Err(e) = &o.saved {
+        eprintln!("không lưu được ảnh chân dung / cannot save the portrait: {e}");
+    }
+    Ok(exit_status(&o))
 }
 
-fn print_json(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Path>) {
+/// 0 only for a verified card whose crossing is logged (and whose portrait, when asked
+/// for, is saved); 3 for a card read but not proven genuine (nothing found wrong); 1 for an
+/// alert, and for any card whose crossing is NOT logged — a verified one included: the gate
+/// must not open on a crossing nobody can later find.
+fn exit_status(o: &Outcome) -> u8 {
+    if o.result.log_error.is_some() || o.saved.is_err() {
+        1
+    } else if o.result.verified {
+        0
+    } else if o.result.not_proven {
+        3
+    } else {
+        1
+    }
+}
+
+fn verdict_name(r: &workflow::CheckpointResult) -> &'static str {
+    if r.verified {
+        "verified"
+    } else if r.not_proven {
+        "not_proven"
+    } else {
+        "alert"
+    }
+}
+
+fn print_json(a: &VerifyArgs, v: &Verification, o: &Outcome) {
     let chip_fields: serde_json::Map<String, serde_json::Value> = v
         .reading
         .iter()
         .flat_map(|r| r.fields.iter())
         .map(|(f, s)| (f.json_key().to_string(), json!(s)))
         .collect();
+    let r = &o.result;
     let out = json!({
-        "verified": v.verified(),
-        "verdict": if v.verified() { "verified" } else { "alert" },
+        "verified": r.verified,
+        "verdict": verdict_name(r),
         "alerts": v.alerts.iter().map(|al| json!({
             "code": al.code(),
             "vi": al.message_vi(),
@@ -263,8 +308,12 @@ fn print_json(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Pa
             json!({"check_vi": c.name_vi, "check_en": c.name_en, "outcome": outcome, "detail": detail})
         }).collect::<Vec<_>>(),
         "portrait_bytes": v.reading.as_ref().and_then(|r| r.portrait.as_ref()).map(Vec::len),
-        "portrait_saved": saved.map(|p| p.display().to_string()),
-        "crossing": crossing,
+        "portrait_saved": o.saved.as_ref().ok().and_then(Option::as_ref).map(|p| p.display().to_string()),
+        "portrait_error": o.saved.as_ref().err(),
+        "notes": v.notes,
+        "logged": r.crossing_id.is_some(),
+        "crossing": r.crossing_id,
+        "log_error": r.log_error.as_ref().map(|e| e.to_string()),
         "checkpoint": a.checkpoint,
         "direction": match a.direction { DirectionArg::In => "in", DirectionArg::Out => "out" },
         "elapsed_ms": v.elapsed.as_secs_f64() * 1000.0,
@@ -272,10 +321,19 @@ fn print_json(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Pa
     println!("{out:#}");
 }
 
-fn print_text(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Path>) {
+/// Chip text for the terminal: control characters (an escape sequence from a forged chip
+/// would drive the officer's terminal) shown as U+FFFD.
+fn shown(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+fn print_text(a: &VerifyArgs, v: &Verification, o: &Outcome) {
     let tty = std::io::stdout().is_terminal();
     let bar = "═".repeat(64);
-    if v.verified() {
+    let r = &o.result;
+    if r.verified {
         println!("{}", colour(tty, "1;32", &bar));
         println!(
             "{}",
@@ -283,29 +341,58 @@ fn print_text(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Pa
         );
         println!("{}", colour(tty, "1;32", &bar));
     } else {
-        println!("{}", colour(tty, "1;31", &bar));
+        // Not proven (yellow, ⚠) is not the red alert of a card found forged.
+        let (c, mark, head) = if r.not_proven {
+            (
+                "1;33",
+                "⚠",
+                "   ⚠  CHƯA CHỨNG MINH ĐƯỢC THẺ THẬT / CARD READ BUT NOT PROVEN GENUINE",
+            )
+        } else {
+            (
+                "1;31",
+                "✘",
+                "   ✘  CẢNH BÁO: THẺ KHÔNG ĐƯỢC XÁC THỰC / ALERT: CARD NOT VERIFIED",
+            )
+        };
+        println!("{}", colour(tty, c, &bar));
+        println!("{}", colour(tty, c, head));
+        println!("{}", colour(tty, c, &bar));
+        for al in &v.alerts {
+            let line = format!("  {mark} {} / {}", al.message_vi(), al.message_en());
+            println!("{}", colour(tty, c, &shown(&line)));
+            if let Some(d) = al.detail() {
+                println!("      {}", shown(d));
+            }
+        }
+        // What the log added (text it had to clean).
+        for al in r.alerts.iter().skip(v.alerts.len()) {
+            println!(
+                "{}",
+                colour(tty, "31", &format!("  ✘ {}", shown(&al.to_string())))
+            );
+        }
+    }
+    if let Some(e) = &r.log_error {
         println!(
             "{}",
             colour(
                 tty,
                 "1;31",
-                "   ✘  CẢNH BÁO: THẺ KHÔNG ĐƯỢC XÁC THỰC / ALERT: CARD NOT VERIFIED"
+                &format!(
+                    "   ⚠  CHƯA GHI NHẬT KÝ LƯỢT NÀY / THIS CROSSING IS NOT LOGGED{}: {e}",
+                    if r.verified {
+                        " (thẻ hợp lệ nhưng chưa được ghi / verified but NOT logged)"
+                    } else {
+                        ""
+                    }
+                )
             )
         );
-        println!("{}", colour(tty, "1;31", &bar));
-        for al in &v.alerts {
-            println!(
-                "{}",
-                colour(
-                    tty,
-                    "31",
-                    &format!("  ✘ {} / {}", al.message_vi(), al.message_en())
-                )
-            );
-            if let Some(d) = al.detail() {
-                println!("      {d}");
-            }
-        }
+    }
+    // What could not be checked, and the trust store's remarks: shown, not alerts.
+    for n in &v.notes {
+        println!("{}", colour(tty, "33", &format!("  ℹ {}", shown(n))));
     }
     let label = |f: Field| format!("{} / {}", f.label_vi(), f.label_en());
     let claimed_head = if a.qr.is_some() || a.qr_image.is_some() {
@@ -319,48 +406,60 @@ fn print_text(a: &VerifyArgs, v: &Verification, crossing: i64, saved: Option<&Pa
         if c.matches {
             println!(
                 "{}",
-                colour(tty, "32", &format!("  ✔ {}: {}", label(c.field), c.claimed))
+                colour(
+                    tty,
+                    "32",
+                    &format!("  ✔ {}: {}", label(c.field), shown(&c.claimed))
+                )
             );
         } else {
             println!(
                 "{}",
                 colour(tty, "1;31", &format!("  ✘ {}", label(c.field)))
             );
-            println!("      {claimed_head}: {}", c.claimed);
-            println!("      Chip: {}", c.chip.as_deref().unwrap_or("—"));
+            println!("      {claimed_head}: {}", shown(&c.claimed));
+            println!(
+                "      Chip: {}",
+                c.chip.as_deref().map_or("—".into(), shown)
+            );
         }
     }
-    if let Some(r) = &v.reading {
-        let shown: Vec<Field> = v.comparisons.iter().map(|c| c.field).collect();
-        for (f, s) in &r.fields {
-            if !shown.contains(f) && !s.is_empty() {
-                println!("    {}: {s}", label(*f));
+    if let Some(rd) = &v.reading {
+        let compared: Vec<Field> = v.comparisons.iter().map(|c| c.field).collect();
+        for (f, s) in &rd.fields {
+            if !compared.contains(f) && !s.is_empty() {
+                println!("    {}: {}", label(*f), shown(s));
             }
         }
-        match (&r.portrait, saved) {
-            (Some(p), Some(path)) => println!(
+        match (&rd.portrait, &o.saved) {
+            (Some(p), Ok(Some(path))) => println!(
                 "  Ảnh chân dung / portrait: {} bytes → {}",
                 p.len(),
                 path.display()
             ),
-            (Some(p), None) => println!("  Ảnh chân dung / portrait: {} bytes", p.len()),
+            (Some(p), Err(e)) => println!(
+                "  Ảnh chân dung / portrait: {} bytes, KHÔNG LƯU ĐƯỢC / NOT SAVED: {e}",
+                p.len()
+            ),
+            (Some(p), Ok(None)) => println!("  Ảnh chân dung / portrait: {} bytes", p.len()),
             _ => {}
         }
     }
-    println!(
-        "  Đã ghi lượt {} #{crossing} tại {} / logged crossing #{crossing} ({}) at {}; {:.0} ms",
-        match a.direction {
-            DirectionArg::In => "vào",
-            DirectionArg::Out => "ra",
-        },
-        a.checkpoint,
-        match a.direction {
-            DirectionArg::In => "in",
-            DirectionArg::Out => "out",
-        },
-        a.checkpoint,
-        v.elapsed.as_secs_f64() * 1000.0
-    );
+    let (vi, en) = match a.direction {
+        DirectionArg::In => ("vào", "in"),
+        DirectionArg::Out => ("ra", "out"),
+    };
+    let ms = v.elapsed.as_secs_f64() * 1000.0;
+    match r.crossing_id {
+        Some(n) => println!(
+            "  Đã ghi lượt {vi} #{n} tại {0} / logged crossing #{n} ({en}) at {0}; {ms:.0} ms",
+            a.checkpoint
+        ),
+        None => println!(
+            "  KHÔNG ghi được lượt {vi} tại {0} / crossing ({en}) at {0} NOT logged; {ms:.0} ms",
+            a.checkpoint
+        ),
+    }
 }
 
 /// "vi / en" for every alert code of a crossing.

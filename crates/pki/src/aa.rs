@@ -131,18 +131,33 @@ pub fn aa_sign(
         .to_vec())
 }
 
-/// The terminal's side: checks the chip's signature with DG15's public key.
-pub fn aa_verify(
+/// Whether this station can check Active Authentication with DG15's key: ECDSA on P-256 or
+/// P-384. `UnsupportedAaAlgorithm` otherwise (RSA AA, common on passports, needs ISO/IEC
+/// 9796-2 message recovery, which ring does not offer), `Malformed` for a key that does not
+/// parse.
+pub fn aa_key_supported(spki_der_from_dg15: &[u8]) -> Result<(), PkiError> {
+    aa_algorithm(spki_der_from_dg15).map(|_| ())
+}
+
+fn aa_algorithm(
     spki_der_from_dg15: &[u8],
-    challenge: &[u8],
-    signature_bytes: &[u8],
-) -> Result<(), PkiError> {
+) -> Result<
+    (
+        SubjectPublicKeyInfoOwned,
+        &'static dyn signature::VerificationAlgorithm,
+    ),
+    PkiError,
+> {
     let spki = SubjectPublicKeyInfoOwned::from_der(spki_der_from_dg15)
         .map_err(|e| malformed("DG15 public key", e))?;
     if spki.algorithm.oid != oids::EC_PUBLIC_KEY {
         // RSA AA (ISO/IEC 9796-2 message recovery) needs a raw RSA operation ring does not offer.
         return Err(PkiError::UnsupportedAaAlgorithm(
-            spki.algorithm.oid.to_string(),
+            if spki.algorithm.oid == oids::RSA_ENCRYPTION {
+                "RSA (ISO/IEC 9796-2)".to_string()
+            } else {
+                spki.algorithm.oid.to_string()
+            },
         ));
     }
     let curve = spki
@@ -159,6 +174,16 @@ pub fn aa_verify(
             )))
         }
     };
+    Ok((spki, alg))
+}
+
+/// The terminal's side: checks the chip's signature with DG15's public key.
+pub fn aa_verify(
+    spki_der_from_dg15: &[u8],
+    challenge: &[u8],
+    signature_bytes: &[u8],
+) -> Result<(), PkiError> {
+    let (spki, alg) = aa_algorithm(spki_der_from_dg15)?;
     UnparsedPublicKey::new(alg, spki.subject_public_key.raw_bytes())
         .verify(challenge, signature_bytes)
         .map_err(|_| PkiError::AaFailed)

@@ -144,7 +144,13 @@ pub(crate) fn fmt_time(t: x509_cert::time::Time) -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-/// Checks the Document Signer certificate against trusted CSCA certificates at time `at`.
+/// Checks the Document Signer certificate against trusted CSCA certificates at time `at`:
+/// a CSCA with the DS's issuer name (and, when both say, its key identifier) that is a CA,
+/// whose signature on the DS verifies, and which, like the DS, is valid at `at` (9303-12
+/// §5.3: a CSCA certificate outlives every card it certifies, so an expired one certifies
+/// nothing). Every candidate is tried — several trusted certificates may carry one name
+/// (key rollover, a stray copy that is no CA) — and when none chains, the failure of the
+/// candidate that came closest is returned.
 pub fn verify_ds_certificate(
     ds_cert_der: &[u8],
     csca_certs_der: &[&[u8]],
@@ -152,7 +158,23 @@ pub fn verify_ds_certificate(
 ) -> Result<(), PkiError> {
     let ds = parse_cert(ds_cert_der)?;
     let ds_aki = aki(&ds);
+    let now = at.unix_timestamp().max(0) as u64;
+    let tbs = ds
+        .tbs_certificate
+        .to_der()
+        .map_err(|e| malformed("certificate", e))?;
+    let sig = ds
+        .signature
+        .as_bytes()
+        .ok_or_else(|| malformed("certificate", "signature has unused bits"))?;
     let mut issuer_found = false;
+    // (how far the candidate got, why it failed): not a CA 1, signature 2, validity 3.
+    let mut closest: Option<(u8, PkiError)> = None;
+    let mut keep = |stage: u8, e: PkiError| {
+        if closest.as_ref().is_none_or(|(s, _)| stage > *s) {
+            closest = Some((stage, e));
+        }
+    };
     for der in csca_certs_der {
         let Ok(csca) = parse_cert(der) else { continue };
         if csca.tbs_certificate.subject != ds.tbs_certificate.issuer {
@@ -165,40 +187,54 @@ pub fn verify_ds_certificate(
         }
         issuer_found = true;
         if !is_ca(&csca) {
-            return Err(PkiError::NotCa);
+            keep(1, PkiError::NotCa);
+            continue;
         }
-        let tbs = ds
-            .tbs_certificate
-            .to_der()
-            .map_err(|e| malformed("certificate", e))?;
-        let sig = ds
-            .signature
-            .as_bytes()
-            .ok_or_else(|| malformed("certificate", "signature has unused bits"))?;
-        if verify_with(
+        match verify_with(
             &csca.tbs_certificate.subject_public_key_info,
             &ds.signature_algorithm,
             None,
             &tbs,
             sig,
-        )? {
-            let now = at.unix_timestamp().max(0) as u64;
-            let validity = &ds.tbs_certificate.validity;
-            if now < validity.not_before.to_unix_duration().as_secs() {
-                return Err(PkiError::CertificateNotYetValid(fmt_time(
-                    validity.not_before,
-                )));
+        ) {
+            Ok(true) => {}
+            Ok(false) => {
+                keep(2, PkiError::BadCertificateSignature);
+                continue;
             }
-            if now > validity.not_after.to_unix_duration().as_secs() {
-                return Err(PkiError::CertificateExpired(fmt_time(validity.not_after)));
+            Err(e) => {
+                keep(2, e);
+                continue;
             }
-            return Ok(());
         }
+        // The DS's own validity: no other CSCA changes it.
+        let validity = &ds.tbs_certificate.validity;
+        if now < validity.not_before.to_unix_duration().as_secs() {
+            return Err(PkiError::CertificateNotYetValid(fmt_time(
+                validity.not_before,
+            )));
+        }
+        if now > validity.not_after.to_unix_duration().as_secs() {
+            return Err(PkiError::CertificateExpired(fmt_time(validity.not_after)));
+        }
+        let csca_validity = &csca.tbs_certificate.validity;
+        if now < csca_validity.not_before.to_unix_duration().as_secs() {
+            keep(
+                3,
+                PkiError::CscaNotYetValid(fmt_time(csca_validity.not_before)),
+            );
+            continue;
+        }
+        if now > csca_validity.not_after.to_unix_duration().as_secs() {
+            keep(3, PkiError::CscaExpired(fmt_time(csca_validity.not_after)));
+            continue;
+        }
+        return Ok(());
     }
-    Err(if issuer_found {
-        PkiError::BadCertificateSignature
-    } else {
-        PkiError::UnknownSigner
+    Err(match closest {
+        Some((_, e)) => e,
+        None if issuer_found => PkiError::BadCertificateSignature,
+        None => PkiError::UnknownSigner,
     })
 }
 

@@ -17,7 +17,8 @@ mod testpki;
 mod trust;
 
 pub use aa::{
-    aa_security_infos_der, aa_sign, aa_verify, parse_aa_signature_algorithm, ActiveAuthKey,
+    aa_key_supported, aa_security_infos_der, aa_sign, aa_verify, parse_aa_signature_algorithm,
+    ActiveAuthKey,
 };
 pub use cert::{load_certificate, summarize, verify_ds_certificate, CertSummary};
 pub use keyfile::{decrypt_private_key, encrypt_private_key};
@@ -40,9 +41,10 @@ pub enum PkiError {
     Unsupported(String),
     #[error("the SOD signature does not verify")]
     BadSignature,
-    #[error("the SOD's messageDigest does not match its content")]
+    /// EF.SOD's or a master list's: the CMS content was changed after it was signed.
+    #[error("the signed messageDigest does not match the content (changed after signing)")]
     DigestMismatch,
-    #[error("the SOD's signed contentType does not match its content")]
+    #[error("the signed contentType does not match the content's type")]
     ContentTypeMismatch,
     #[error("data group {0} does not match its hash in the SOD")]
     DataGroupHashMismatch(u8),
@@ -60,6 +62,10 @@ pub enum PkiError {
     CertificateNotYetValid(String),
     #[error("the issuing certificate is not a CA")]
     NotCa,
+    #[error("the CSCA certificate that issued the Document Signer expired on {0}")]
+    CscaExpired(String),
+    #[error("the CSCA certificate that issued the Document Signer is valid only from {0}")]
+    CscaNotYetValid(String),
     #[error("Active Authentication signature does not verify")]
     AaFailed,
     #[error("Active Authentication algorithm not supported: {0}")]

@@ -76,6 +76,9 @@ pub struct Revocation {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Revocations {
     entries: Vec<Revocation>,
+    /// The issuer Name (DER) of every CRL loaded: whose Document Signers revocation is
+    /// checked for.
+    issuers: Vec<Vec<u8>>,
     /// How many CRLs were verified and loaded.
     pub crls: usize,
 }
@@ -86,6 +89,19 @@ impl Revocations {
     }
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Whether a loaded CRL was issued by this certificate's issuer, i.e. whether
+    /// [`Revocations::check`] can say anything about it. A CRL's scope is its issuer's
+    /// certificates (RFC 5280 §5): CRLs of CSCA A say nothing about a signer under CSCA B.
+    pub fn covers(&self, cert_der: &[u8]) -> Result<bool, PkiError> {
+        let cert = parse_cert(cert_der)?;
+        let issuer = cert
+            .tbs_certificate
+            .issuer
+            .to_der()
+            .map_err(|e| malformed("certificate", e))?;
+        Ok(self.issuers.contains(&issuer))
     }
 
     /// Whether a CRL revokes this certificate (matched by issuer name and serial number,
@@ -126,8 +142,11 @@ pub struct TrustStore {
     anchors: Vec<Anchor>,
     revocations: Revocations,
     /// Things an officer should know that do not stop verification (a CRL past its next
-    /// update, files in the trust folder that were not read).
+    /// update, files in the trust folder that were not read or were refused).
     pub notes: Vec<String>,
+    /// Files of a trust folder that were refused (broken, unverified), each naming its
+    /// file; the folder's other files are used. Also in [`TrustStore::notes`].
+    pub refused: Vec<TrustError>,
 }
 
 fn read_limited(path: &Path) -> Result<Vec<u8>, TrustError> {
@@ -335,6 +354,14 @@ impl TrustStore {
         };
         let crl = CertificateList::from_der(&der).map_err(|e| bad(e.to_string()))?;
         let tbs = &crl.tbs_cert_list;
+        // A CRL from the future is not one the CSCA has issued yet as far as this station
+        // knows: its clock or the file is wrong, and neither is a basis for a verdict.
+        if tbs.this_update.to_unix_duration().as_secs() as i64 > now.unix_timestamp() {
+            return Err(unverified(format!(
+                "ngày phát hành (thisUpdate) {0} ở tương lai: đồng hồ của trạm hoặc tệp bị sai / its thisUpdate {0} is in the future: the station's clock or the file is wrong",
+                fmt_time(tbs.this_update)
+            )));
+        }
         if tbs.signature != crl.signature_algorithm {
             return Err(bad(
                 "hai thuật toán chữ ký khác nhau / the two signature algorithms differ (RFC 5280 §5.1.1.2)"
@@ -348,6 +375,7 @@ impl TrustStore {
             .as_bytes()
             .ok_or_else(|| bad("signature has unused bits".into()))?;
         let mut issuer_found = false;
+        let mut no_crl_sign = false;
         let mut verified = false;
         for a in &self.anchors {
             let Ok(csca) = parse_cert(&a.der) else {
@@ -362,6 +390,12 @@ impl TrustStore {
                 }
             }
             issuer_found = true;
+            // RFC 5280 §4.2.1.3, §6.3.3 (f): a key whose usage is stated signs CRLs only
+            // when cRLSign is among them.
+            if key_usage(&csca).is_some_and(|ku| !ku.crl_sign()) {
+                no_crl_sign = true;
+                continue;
+            }
             if verify_with(
                 &csca.tbs_certificate.subject_public_key_info,
                 &crl.signature_algorithm,
@@ -376,13 +410,18 @@ impl TrustStore {
             }
         }
         if !verified {
-            return Err(unverified(if issuer_found {
+            return Err(unverified(if no_crl_sign {
+                format!("mục đích sử dụng khóa của CSCA {0} không cho phép ký danh sách thu hồi (thiếu cRLSign) / the key usage of the CSCA {0} does not allow signing CRLs (no cRLSign)", tbs.issuer)
+            } else if issuer_found {
                 format!("chữ ký không khớp với CSCA {0} / the signature does not verify with the CSCA {0}", tbs.issuer)
             } else {
                 format!("bên phát hành {0} không phải CSCA được tin cậy / the issuer {0} is not a trusted CSCA", tbs.issuer)
             }));
         }
         let issuer_der = tbs.issuer.to_der().map_err(|e| bad(e.to_string()))?;
+        if !self.revocations.issuers.contains(&issuer_der) {
+            self.revocations.issuers.push(issuer_der.clone());
+        }
         let revoked = tbs.revoked_certificates.as_deref().unwrap_or_default();
         for r in revoked {
             self.revocations.entries.push(Revocation {
@@ -411,7 +450,12 @@ impl TrustStore {
 
     /// Loads a trust folder: certificates (`.der`, `.cer`, `.crt`, `.pem`) first, then master
     /// lists (`.ml`), then CRLs (`.crl`), so lists and CRLs are checked against the folder's
-    /// CSCAs. Other files are skipped and named in [`TrustStore::notes`].
+    /// CSCAs. Other files are skipped and named in [`TrustStore::notes`]. A file that cannot
+    /// be read or is refused (malformed, an unverified list or CRL) is left out, named in
+    /// [`TrustStore::refused`] and the notes, and the others are used: one bad file in a
+    /// shared folder must not stop a checkpoint. Only the folder itself failing is an error.
+    /// (Files named one by one, [`TrustStore::load_master_list`] and
+    /// [`TrustStore::load_crl`], stay strict.)
     pub fn load_folder(
         &mut self,
         dir: &Path,
@@ -458,13 +502,25 @@ impl TrustStore {
                     continue;
                 }
                 let name = p.display().to_string();
-                let bytes = read_limited(p)?;
-                let l = match pass {
-                    0 => Loaded::Certificates(self.add_certificates(&bytes, &name)?),
-                    1 => self.add_master_list(&bytes, &name, now)?,
-                    _ => self.add_crl(&bytes, &name, now)?,
-                };
-                loaded.push((name, l));
+                let l = read_limited(p).and_then(|bytes| match pass {
+                    0 => self
+                        .add_certificates(&bytes, &name)
+                        .map(Loaded::Certificates),
+                    1 => self.add_master_list(&bytes, &name, now),
+                    _ => self.add_crl(&bytes, &name, now),
+                });
+                match l {
+                    Ok(l) => loaded.push((name, l)),
+                    Err(e) => {
+                        // The error says it in both languages around " / ", and names the
+                        // file.
+                        let text = e.to_string();
+                        let (vi, en) = text.split_once(" / ").unwrap_or((&text, &text));
+                        self.notes
+                            .push(format!("KHÔNG DÙNG: {vi} / NOT USED: {en}"));
+                        self.refused.push(e);
+                    }
+                }
             }
         }
         for p in &paths {
@@ -500,6 +556,21 @@ impl TrustStore {
         let bytes = read_limited(path)?;
         self.add_crl(&bytes, &path.display().to_string(), now)
     }
+}
+
+/// The keyUsage extension, when the certificate has one (a malformed one counts as stating
+/// no usage at all).
+fn key_usage(cert: &Certificate) -> Option<x509_cert::ext::pkix::KeyUsage> {
+    let ext = cert
+        .tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id == ObjectIdentifier::new_unwrap("2.5.29.15"))?;
+    Some(
+        x509_cert::ext::pkix::KeyUsage::from_der(ext.extn_value.as_bytes())
+            .unwrap_or(x509_cert::ext::pkix::KeyUsage(Default::default())),
+    )
 }
 
 fn crl_aki(crl: &CertificateList) -> Option<Vec<u8>> {

@@ -261,3 +261,87 @@ fn mutated_sods_never_panic() {
         }
     }
 }
+
+/// A CSCA (C=VN, O=`org`, CN=CSCA VN (test), as generate_test_pki names it) with `key`,
+/// valid from `from` to `to`, a CA or not; and a Document Signer it certifies, valid now.
+fn csca_and_ds(
+    org: &str,
+    key: &rcgen::KeyPair,
+    ca: bool,
+    from: time::OffsetDateTime,
+    to: time::OffsetDateTime,
+) -> (Vec<u8>, Vec<u8>) {
+    let mut dn = rcgen::DistinguishedName::new();
+    dn.push(rcgen::DnType::CountryName, "VN");
+    dn.push(rcgen::DnType::OrganizationName, org);
+    dn.push(rcgen::DnType::CommonName, "CSCA VN (test)");
+    let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name = dn;
+    p.is_ca = if ca {
+        rcgen::IsCa::Ca(rcgen::BasicConstraints::Constrained(0))
+    } else {
+        rcgen::IsCa::ExplicitNoCa
+    };
+    p.not_before = from;
+    p.not_after = to;
+    let csca = p.self_signed(key).unwrap();
+    let ds_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut d = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    d.distinguished_name
+        .push(rcgen::DnType::CommonName, "Document Signer VN (test)");
+    d.use_authority_key_identifier_extension = true;
+    d.not_before = now() - time::Duration::days(1);
+    d.not_after = now() + time::Duration::days(365);
+    let ds = d.signed_by(&ds_key, &csca, key).unwrap();
+    (csca.der().to_vec(), ds.der().to_vec())
+}
+
+/// Several trusted certificates with the DS's issuer name: a stray copy that is no CA
+/// (same name, same key) no longer hides the real CSCA after it; and a CSCA is itself
+/// checked for validity — an expired or not yet valid CSCA certifies nothing, even when its
+/// signature and the DS's dates are right.
+#[test]
+fn every_same_name_csca_is_tried_and_the_cscas_validity_counts() {
+    let p = generate_test_pki("VN", "rollover", now()).unwrap();
+    let key = rcgen::KeyPair::try_from(p.csca_key_pkcs8.as_slice()).unwrap();
+    let year = time::Duration::days(365);
+    let (not_ca, _) = csca_and_ds("rollover", &key, false, now() - year, now() + year);
+    assert_eq!(
+        verify_ds_certificate(&p.ds_cert_der, &[&not_ca], now()),
+        Err(PkiError::NotCa)
+    );
+    assert_eq!(
+        verify_ds_certificate(&p.ds_cert_der, &[&not_ca, &p.csca_cert_der], now()),
+        Ok(())
+    );
+
+    let other = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let (expired, ds) = csca_and_ds(
+        "old",
+        &other,
+        true,
+        now() - year * 16,
+        now() - time::Duration::days(1),
+    );
+    assert!(matches!(
+        verify_ds_certificate(&ds, &[&expired], now()),
+        Err(PkiError::CscaExpired(_))
+    ));
+    let (future, ds) = csca_and_ds("new", &other, true, now() + year, now() + year * 15);
+    let e = verify_ds_certificate(&ds, &[&future], now()).unwrap_err();
+    assert!(matches!(e, PkiError::CscaNotYetValid(_)), "{e:?}");
+    assert!(e.to_string().contains("CSCA"), "{e}");
+    // The closest failure is named: an expired CSCA beside a same-name non-CA copy.
+    let (copy, _) = csca_and_ds("old", &other, false, now() - year, now() + year);
+    let (expired, ds) = csca_and_ds(
+        "old",
+        &other,
+        true,
+        now() - year * 16,
+        now() - time::Duration::days(1),
+    );
+    assert!(matches!(
+        verify_ds_certificate(&ds, &[&copy, &expired], now()),
+        Err(PkiError::CscaExpired(_))
+    ));
+}

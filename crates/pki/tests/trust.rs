@@ -58,14 +58,71 @@ fn a_folder_of_der_and_pem_certificates_is_trusted_and_other_files_are_named() {
     assert_eq!(chains(&store, &a.ds_cert_der), Ok(()));
     assert_eq!(chains(&store, &b.ds_cert_der), Ok(()));
 
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One broken or unverified file in a shared trust folder: the folder's other files are
+/// used, and each refused file is named (for the officer) in both languages.
+#[test]
+fn a_folder_with_broken_and_unverified_files_loads_the_rest_and_names_them() {
+    let (a, b) = pkis();
+    let dir = scratch("folder-broken");
+    std::fs::write(dir.join("a.der"), &a.csca_cert_der).unwrap();
     std::fs::write(dir.join("broken.cer"), b"\x30\x03\x02\x01").unwrap();
-    let e = TrustStore::new().load_folder(&dir, now()).unwrap_err();
-    assert!(matches!(e, TrustError::Certificate { .. }), "{e:?}");
-    let msg = e.to_string();
-    assert!(
-        msg.contains("broken.cer") && msg.contains("not a valid certificate"),
-        "{msg}"
-    );
+    // A master list whose signer's CSCA (B) is not in the folder.
+    let unverified = build_master_list(
+        &b.mls_key_pkcs8,
+        &b.mls_cert_der,
+        std::slice::from_ref(&b.csca_cert_der),
+        None,
+    )
+    .unwrap();
+    std::fs::write(dir.join("b.ml"), unverified).unwrap();
+    // B's CRL: its issuer is not trusted.
+    let crl = sign_crl(
+        &b.csca_cert_der,
+        &b.csca_key_pkcs8,
+        &[vec![1]],
+        now(),
+        now() + time::Duration::days(1),
+    )
+    .unwrap();
+    std::fs::write(dir.join("b.crl"), crl).unwrap();
+    let mut store = TrustStore::new();
+    let loaded = store.load_folder(&dir, now()).unwrap();
+    assert_eq!(loaded.len(), 1, "{loaded:?}");
+    assert_eq!(chains(&store, &a.ds_cert_der), Ok(()));
+    assert_eq!(chains(&store, &b.ds_cert_der), Err(PkiError::UnknownSigner));
+    assert!(store.revocations().is_none());
+    assert_eq!(store.refused.len(), 3, "{:?}", store.refused);
+    assert!(matches!(store.refused[0], TrustError::Certificate { .. }));
+    assert!(matches!(
+        store.refused[1],
+        TrustError::MasterListUnverified { .. }
+    ));
+    assert!(matches!(store.refused[2], TrustError::CrlUnverified { .. }));
+    for (file, says) in [
+        ("broken.cer", "not a valid certificate"),
+        ("b.ml", "UNVERIFIED"),
+        ("b.crl", "UNVERIFIED"),
+    ] {
+        assert!(
+            store.notes.iter().any(|n| n.contains(file)
+                && n.contains(says)
+                && n.contains("KHÔNG DÙNG: ")
+                && n.contains(" / NOT USED: ")),
+            "{file}: {:?}",
+            store.notes
+        );
+    }
+    // The same files named one by one stay strict.
+    let mut strict = TrustStore::from_csca_ders(vec![a.csca_cert_der.clone()]);
+    assert!(strict.load_master_list(&dir.join("b.ml"), now()).is_err());
+    assert!(strict.load_crl(&dir.join("b.crl"), now()).is_err());
+    // A folder that cannot be read is still an error.
+    assert!(TrustStore::new()
+        .load_folder(&dir.join("missing"), now())
+        .is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -157,6 +214,28 @@ fn unverified_master_lists_are_refused_saying_why() {
         ),
         "{e:?}"
     );
+    assert_eq!(store.anchors().len(), 1);
+
+    // A well-formed master list whose certificate SET was replaced (another CSCA slipped
+    // in) under the old signer info: the list parses, and is refused as unverified because
+    // its messageDigest no longer matches.
+    let bigger = build_master_list(
+        &a.mls_key_pkcs8,
+        &a.mls_cert_der,
+        &[b.csca_cert_der.clone(), a.csca_cert_der.clone()],
+        None,
+    )
+    .unwrap();
+    let swapped = swap_content(&ml, &bigger);
+    assert_ne!(swapped, ml);
+    let e = store
+        .add_master_list(&swapped, "swapped.ml", now())
+        .unwrap_err();
+    assert!(
+        matches!(e, TrustError::MasterListUnverified { .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("messageDigest"), "{e}");
     assert_eq!(store.anchors().len(), 1);
 
     // An EF.SOD is CMS too, but not a master list.
@@ -292,4 +371,129 @@ proptest! {
             prop_assert!(store.add_crl(short, "short.crl", now()).is_err());
         }
     }
+}
+
+/// CRLs say whose signers they cover: a CRL of CSCA A covers A's Document Signer, not B's
+/// (whose revocation then is simply not known).
+#[test]
+fn a_crl_covers_only_its_own_cscas_signers() {
+    let (a, b) = pkis();
+    let crl = sign_crl(
+        &a.csca_cert_der,
+        &a.csca_key_pkcs8,
+        &[vec![0x01]],
+        now(),
+        now() + time::Duration::days(7),
+    )
+    .unwrap();
+    let mut store =
+        TrustStore::from_csca_ders(vec![a.csca_cert_der.clone(), b.csca_cert_der.clone()]);
+    store.add_crl(&crl, "a.crl", now()).unwrap();
+    let rev = store.revocations().unwrap();
+    assert_eq!(rev.covers(&a.ds_cert_der), Ok(true));
+    assert_eq!(rev.covers(&b.ds_cert_der), Ok(false));
+    assert!(rev.covers(b"junk").is_err());
+}
+
+/// A CSCA (same name and key as a trusted one would have) whose key usage is stated
+/// without cRLSign cannot sign CRLs (RFC 5280 §4.2.1.3); one that states no key usage
+/// at all may.
+#[test]
+fn a_crl_signed_by_a_csca_without_crl_sign_is_refused() {
+    let make = |usages: Vec<rcgen::KeyUsagePurpose>| {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "CSCA key usage test");
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Constrained(0));
+        p.key_usages = usages;
+        let cert = p.self_signed(&key).unwrap();
+        (cert.der().to_vec(), key.serialize_der())
+    };
+    let crl_of = |(cert, key): &(Vec<u8>, Vec<u8>)| {
+        sign_crl(
+            cert,
+            key,
+            &[vec![0x05]],
+            now(),
+            now() + time::Duration::days(7),
+        )
+        .unwrap()
+    };
+    let cert_sign_only = make(vec![rcgen::KeyUsagePurpose::KeyCertSign]);
+    let mut store = TrustStore::from_csca_ders(vec![cert_sign_only.0.clone()]);
+    let e = store
+        .add_crl(&crl_of(&cert_sign_only), "ku.crl", now())
+        .unwrap_err();
+    assert!(matches!(e, TrustError::CrlUnverified { .. }), "{e:?}");
+    assert!(e.to_string().contains("no cRLSign"), "{e}");
+    assert!(store.revocations().is_none());
+
+    for ok in [
+        make(vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ]),
+        make(vec![]),
+    ] {
+        let mut store = TrustStore::from_csca_ders(vec![ok.0.clone()]);
+        store.add_crl(&crl_of(&ok), "ok.crl", now()).unwrap();
+        assert_eq!(store.revocations().unwrap().crls, 1);
+    }
+}
+
+/// A CRL whose thisUpdate is in the future is refused (the clock or the file is wrong);
+/// one issued a second ago is not.
+#[test]
+fn a_crl_from_the_future_is_refused() {
+    let (a, _) = pkis();
+    let sign = |this: time::OffsetDateTime| {
+        sign_crl(
+            &a.csca_cert_der,
+            &a.csca_key_pkcs8,
+            &[vec![0x07]],
+            this,
+            this + time::Duration::days(7),
+        )
+        .unwrap()
+    };
+    let mut store = TrustStore::from_csca_ders(vec![a.csca_cert_der.clone()]);
+    let e = store
+        .add_crl(&sign(now() + time::Duration::days(2)), "future.crl", now())
+        .unwrap_err();
+    assert!(matches!(e, TrustError::CrlUnverified { .. }), "{e:?}");
+    assert!(e.to_string().contains("is in the future"), "{e}");
+    assert!(store.revocations().is_none());
+    store
+        .add_crl(&sign(now() - time::Duration::seconds(1)), "now.crl", now())
+        .unwrap();
+}
+
+/// `signed` (CMS SignedData) with its encapsulated content replaced by `other`'s, its
+/// signer info, certificates and signature kept: what an attacker who edits a list's
+/// certificates without the signer's key can make.
+fn swap_content(signed: &[u8], other: &[u8]) -> Vec<u8> {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::{Decode, Encode};
+    let parse = |b: &[u8]| {
+        let ci = ContentInfo::from_der(b).unwrap();
+        (
+            ci.content_type,
+            ci.content.decode_as::<SignedData>().unwrap(),
+        )
+    };
+    let (content_type, mut sd) = parse(signed);
+    let (_, other_sd) = parse(other);
+    assert_ne!(
+        sd.encap_content_info.econtent, other_sd.encap_content_info.econtent,
+        "different certificate sets"
+    );
+    sd.encap_content_info.econtent = other_sd.encap_content_info.econtent;
+    ContentInfo {
+        content_type,
+        content: der::Any::encode_from(&sd).unwrap(),
+    }
+    .to_der()
+    .unwrap()
 }

@@ -17,9 +17,16 @@ const CROSSING_AAD_PREFIX: &[u8] = b"idstation.vault.crossings\0";
 pub const MAX_CHECKPOINT_BYTES: usize = 64;
 /// Most alert codes per crossing.
 pub const MAX_ALERTS: usize = 32;
-const MAX_ALERT_BYTES: usize = 64;
-const MAX_ID_NUMBER_BYTES: usize = 64;
-const MAX_NAME_BYTES: usize = 400;
+/// Longest alert code, bytes.
+pub const MAX_ALERT_BYTES: usize = 64;
+/// Longest ID number kept, bytes.
+pub const MAX_ID_NUMBER_BYTES: usize = 64;
+/// Longest full name kept, bytes.
+pub const MAX_NAME_BYTES: usize = 400;
+/// More codes of one kind than this (`dg_missing.4`, `dg_missing.5`…) are kept as one
+/// `KIND.count_N` by [`loggable_alerts`]: a chip can make any number of them, a report
+/// reader needs the kind and how many.
+pub const COLLAPSE_ABOVE: usize = 8;
 
 /// Created by `Vault::create` and, for vaults made before checkpoint mode, by `Vault::open`
 /// (so the schema version stays 1).
@@ -112,23 +119,98 @@ fn invalid(why: &'static str) -> VaultError {
     VaultError::InvalidCrossing(why)
 }
 
+fn plain(s: &str) -> bool {
+    !s.chars().any(char::is_control)
+}
+
+/// Whether a checkpoint id can be logged: not blank, at most [`MAX_CHECKPOINT_BYTES`], no
+/// control characters. Callers check it before the card is read, so a verification is
+/// never lost to a bad id.
+pub fn checkpoint_id_is_valid(id: &str) -> bool {
+    !id.trim().is_empty() && id.len() <= MAX_CHECKPOINT_BYTES && plain(id)
+}
+
+fn code_is_valid(a: &str) -> bool {
+    !a.is_empty()
+        && a.len() <= MAX_ALERT_BYTES
+        && a.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_')
+}
+
+/// Text (read from a chip, typed, scanned) as the log can keep it: every control character
+/// replaced by U+FFFD, and text over `max_bytes` cut at a character boundary with the marker
+/// `…[+N]` (N bytes cut) so a reader sees it was cut. `None` when the text fits as it is.
+pub fn loggable_text(s: &str, max_bytes: usize) -> Option<String> {
+    if plain(s) && s.len() <= max_bytes {
+        return None;
+    }
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect();
+    if clean.len() <= max_bytes {
+        return Some(clean);
+    }
+    // The marker's length depends on N, which depends on the cut: the longest N is
+    // clean.len(), so leaving room for that always fits. A limit too small for any marker
+    // gets the bare cut.
+    let marker = format!("…[+{}]", clean.len()).len();
+    let mut cut = max_bytes.saturating_sub(marker);
+    while !clean.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    if max_bytes < marker {
+        let mut cut = max_bytes;
+        while !clean.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        return Some(clean[..cut].to_string());
+    }
+    Some(format!("{}…[+{}]", &clean[..cut], clean.len() - cut))
+}
+
+/// Alert codes as the log keeps them: each once, in order; more than [`COLLAPSE_ABOVE`]
+/// codes of one kind (the part before the first '.') as one `KIND.count_N` where the first
+/// stood; a code outside `[a-z0-9._]{1,64}` as `invalid_code`; and past [`MAX_ALERTS`], the
+/// rest counted in a last `more.count_N`. Whatever the chip made, the row fits.
+pub fn loggable_alerts(codes: &[String]) -> Vec<String> {
+    let mut unique: Vec<&str> = Vec::new();
+    for c in codes {
+        let c = if code_is_valid(c) {
+            c.as_str()
+        } else {
+            "invalid_code"
+        };
+        if !unique.contains(&c) {
+            unique.push(c);
+        }
+    }
+    let kind = |c: &str| c.split_once('.').map_or(c, |(k, _)| k).to_string();
+    let mut out: Vec<String> = Vec::new();
+    let mut collapsed: Vec<String> = Vec::new();
+    for c in &unique {
+        let k = kind(c);
+        let n = unique.iter().filter(|o| kind(o) == k).count();
+        if n <= COLLAPSE_ABOVE {
+            out.push(c.to_string());
+        } else if !collapsed.contains(&k) {
+            out.push(format!("{k}.count_{n}"));
+            collapsed.push(k);
+        }
+    }
+    if out.len() > MAX_ALERTS {
+        let rest = out.len() - (MAX_ALERTS - 1);
+        out.truncate(MAX_ALERTS - 1);
+        out.push(format!("more.count_{rest}"));
+    }
+    out
+}
+
 fn check(c: &NewCrossing<'_>) -> Result<(), VaultError> {
-    let plain = |s: &str| !s.chars().any(char::is_control);
-    if c.checkpoint.trim().is_empty()
-        || c.checkpoint.len() > MAX_CHECKPOINT_BYTES
-        || !plain(c.checkpoint)
-    {
+    if !checkpoint_id_is_valid(c.checkpoint) {
         return Err(invalid("checkpoint"));
     }
-    if c.alerts.len() > MAX_ALERTS
-        || c.alerts.iter().any(|a| {
-            a.is_empty()
-                || a.len() > MAX_ALERT_BYTES
-                || !a
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_')
-        })
-    {
+    if c.alerts.len() > MAX_ALERTS || !c.alerts.iter().all(|a| code_is_valid(a)) {
         return Err(invalid("alerts"));
     }
     if c.verified && !c.alerts.is_empty() {
@@ -415,6 +497,76 @@ mod tests {
             v.log_crossing(&entry(Direction::In, "A", &[])),
             Err(VaultError::Locked)
         ));
+    }
+
+    /// What a forged chip can make — a 1000-byte name full of control characters, an ID
+    /// number of any length, forty alert codes, a code outside the grammar — is made to fit
+    /// and logged, never refused.
+    #[test]
+    fn hostile_values_are_made_loggable() {
+        assert_eq!(loggable_text("Nguyễn Văn An", MAX_NAME_BYTES), None);
+        let name = format!("A\u{1b}[2J\n{}", "Ồ".repeat(400));
+        let clean = loggable_text(&name, MAX_NAME_BYTES).unwrap();
+        assert!(clean.len() <= MAX_NAME_BYTES, "{}", clean.len());
+        assert!(clean.starts_with("A\u{FFFD}[2J\u{FFFD}Ồ"), "{clean}");
+        assert!(!clean.chars().any(char::is_control));
+        let cut: usize = clean
+            .rsplit_once("…[+")
+            .and_then(|(_, n)| n.strip_suffix(']'))
+            .and_then(|n| n.parse().ok())
+            .expect("the cut is marked");
+        // What was kept plus what was cut is the whole (each control character became the
+        // 3-byte U+FFFD).
+        let whole = name.len() + 2 * 2;
+        assert_eq!(clean.len() - format!("…[+{cut}]").len() + cut, whole);
+        // Only control characters: replaced, nothing cut.
+        assert_eq!(loggable_text("a\tb", 64).as_deref(), Some("a\u{FFFD}b"));
+        // Tiny limits still give valid UTF-8 within the limit.
+        for max in 0..40 {
+            let t = loggable_text(&"ệ".repeat(10), max).unwrap_or_default();
+            assert!(t.len() <= max, "{max}: {t}");
+        }
+
+        let mut codes: Vec<String> = (1..=40).map(|n| format!("dg_missing.{n}")).collect();
+        codes.insert(0, "sod_signature".into());
+        codes.push("sod_signature".into());
+        codes.push("mismatch.full_name".into());
+        codes.push("Not A Code".into());
+        assert_eq!(
+            loggable_alerts(&codes),
+            vec![
+                "sod_signature",
+                "dg_missing.count_40",
+                "mismatch.full_name",
+                "invalid_code"
+            ]
+        );
+        // Many kinds, each under the collapse limit: cut at MAX_ALERTS with the rest counted.
+        let many: Vec<String> = (0..50)
+            .flat_map(|k| (0..2).map(move |n| format!("kind{k}.{n}")))
+            .collect();
+        let kept = loggable_alerts(&many);
+        assert_eq!(kept.len(), MAX_ALERTS);
+        assert_eq!(kept.last().unwrap(), &format!("more.count_{}", 100 - 31));
+
+        let d = tempfile::tempdir().unwrap();
+        let mut v = vault(&d);
+        let id = loggable_text(&"9".repeat(500), MAX_ID_NUMBER_BYTES).unwrap();
+        v.log_crossing(&NewCrossing {
+            verified: false,
+            alerts: &loggable_alerts(&codes),
+            id_number: &id,
+            full_name: &clean,
+            ..entry(Direction::In, "", &[])
+        })
+        .unwrap();
+        let got = v.crossings_between(0, i64::MAX, None).unwrap();
+        assert_eq!(got[0].full_name, clean);
+        assert_eq!(got[0].id_number, id);
+        assert!(checkpoint_id_is_valid("CHOT-01"));
+        for bad in ["", "  ", "a\u{7}b", &"x".repeat(65)] {
+            assert!(!checkpoint_id_is_valid(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -1315,7 +1315,10 @@ fn verify_chain(conn: &Connection) -> Result<usize, AuditError> {
 }
 
 mod crossings;
-pub use crossings::{Crossing, Direction, NewCrossing};
+pub use crossings::{
+    checkpoint_id_is_valid, loggable_alerts, loggable_text, Crossing, Direction, NewCrossing,
+    COLLAPSE_ABOVE, MAX_ALERTS, MAX_CHECKPOINT_BYTES, MAX_ID_NUMBER_BYTES, MAX_NAME_BYTES,
+};
 
 #[cfg(test)]
 mod tests;

@@ -1421,6 +1421,11 @@ impl Engine {
             self.say(Message::error("Nhập mã chốt", "Enter the checkpoint id"));
             return;
         }
+        // Before the card is read: a verdict must never be lost to an id the log refuses.
+        if let Err(m) = crate::checkpoint::check_checkpoint_id(&checkpoint_id) {
+            self.say(m);
+            return;
+        }
         self.snapshot.checkpoint = None;
         let devices = self.devices.clone();
         let config = self.config.clone();
@@ -1945,24 +1950,14 @@ impl Engine {
         if let Done::Checkpoint(r, direction, checkpoint_id) = done {
             match *r {
                 Ok((claim, v)) => {
-                    let logged = self.vault.as_mut().map(|vault| {
-                        tokio::task::block_in_place(|| {
-                            crate::checkpoint::log(vault, &claim, &v, direction, &checkpoint_id)
-                        })
+                    // The verdict is shown even when the crossing cannot be logged.
+                    let vault = self.vault.as_mut();
+                    let result = tokio::task::block_in_place(|| {
+                        crate::checkpoint::log(vault, &claim, &v, direction, &checkpoint_id)
                     });
-                    match logged {
-                        Some(Ok(result)) => {
-                            self.snapshot.message = Some(if result.verified {
-                                Message::info("THẺ HỢP LỆ", "CARD VERIFIED")
-                            } else {
-                                Message::error("CẢNH BÁO", "ALERT")
-                            });
-                            self.snapshot.checkpoint = Some(Arc::new(result));
-                            self.checkpoint_history();
-                        }
-                        Some(Err(e)) => self.say(Message::from_display(&e)),
-                        None => {}
-                    }
+                    self.snapshot.message = Some(result.headline());
+                    self.snapshot.checkpoint = Some(Arc::new(result));
+                    self.checkpoint_history();
                 }
                 Err(m) => self.say(m),
             }
