@@ -9,10 +9,11 @@
 # queue, vpcd's first reader, test signing keys) with a vault holding one enrollment at the
 # data step (the demo applicant), starts the app, logs in
 # and resumes the enrollment with xdotool, saves the screen to OUT.png, and stops what it
-# started. Installs what is missing (Debian): xvfb, x11-apps (xwd), x11-utils, imagemagick,
-# xdotool, libgl1-mesa-dri, libegl1, libxkbcommon-x11-0, fonts-dejavu-core. The card reader
-# and printer show as ready when pcscd (bash hil/up) and cupsd (bash hil/cups-up) run; this
-# script does not start them, the device panel shows what it finds.
+# started. Installs what is missing (Debian, hil/deps build display xvfb): the build's
+# libraries, the window's X11/GL libraries, fonts-dejavu-core, xvfb, x11-apps (xwd),
+# x11-utils, imagemagick, xdotool. The card reader and printer show as ready when pcscd
+# (bash hil/up) and cupsd (bash hil/cups-up) run; this script does not start them, the
+# device panel shows what it finds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,22 +21,9 @@ out="${1:?usage: bash ui/screenshot.sh OUT.png}"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 mkdir -p "$(dirname "$out")"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-need=()
-command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
-command -v xwd >/dev/null 2>&1 || need+=(x11-apps)
-command -v xwininfo >/dev/null 2>&1 || need+=(x11-utils)
-[ -x /usr/bin/convert ] || need+=(imagemagick)
-command -v xdotool >/dev/null 2>&1 || need+=(xdotool)
-dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || need+=(libgl1-mesa-dri)
-dpkg -s libegl1 >/dev/null 2>&1 || need+=(libegl1)
-dpkg -s libxkbcommon-x11-0 >/dev/null 2>&1 || need+=(libxkbcommon-x11-0)
-[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "ui/screenshot.sh: installing ${need[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+# The build's libraries, the window's X11/GL libraries and fonts, Xvfb, xdotool, ImageMagick:
+# what is missing, in one apt-get.
+bash hil/deps build display xvfb
 
 cargo build -q --locked -p station --bin idstation-station --example seed_station
 target="${CARGO_TARGET_DIR:-target}"
