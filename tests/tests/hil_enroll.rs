@@ -524,7 +524,9 @@ fn killing_the_enrollment_at_each_step_and_resuming_loses_nothing() {
                         "the steps after it"
                     }
                 ),
-                2 => assert_eq!(step, "new_applicant", "{seen:#?}"),
+                // After the kill at log-in: nothing to resume, unless the new application
+                // the killed run started was saved before the kill landed.
+                2 => assert!(step == "new_applicant" || step == "resume", "{seen:#?}"),
                 _ => {}
             }
             let kill = match step.as_str() {
