@@ -4,15 +4,22 @@
 # SCREENSHOT_MORE=1 adds the portrait and fingerprint steps, SCREENSHOT_REPORT=1 the daily
 # report, the supervisor's accounts and the checkpoint screen (OUT-report.png,
 # OUT-accounts.png, OUT-checkpoint.png).
-# Starts Xvfb on a free display (1366×768×24), prepares a scratch station on virtual devices (virtual
-# camera playing the portrait test frames, libfprint's virtual_image sensor, the CUPS PDF
-# queue, vpcd's first reader, test signing keys) with a vault holding one enrollment at the
-# data step (the demo applicant), starts the app, logs in
-# and resumes the enrollment with xdotool, saves the screen to OUT.png, and stops what it
-# started. Installs what is missing (Debian): xvfb, x11-apps (xwd), x11-utils, imagemagick,
-# xdotool, libgl1-mesa-dri, libegl1, libxkbcommon-x11-0, fonts-dejavu-core. The card reader
-# and printer show as ready when pcscd (bash hil/up) and cupsd (bash hil/cups-up) run; this
-# script does not start them, the device panel shows what it finds.
+# Starts Xvfb on a free display (1366×768×24), prepares a scratch station on virtual
+# devices (virtual camera playing the portrait test frames, libfprint's virtual_image
+# sensor, the CUPS PDF queue, vpcd's first reader, test signing keys) with a vault holding
+# one enrollment at the data step (the demo applicant), starts the app, logs in and
+# resumes the enrollment with xdotool (keyboard only), saves the screen to OUT.png, and
+# stops what it started.
+# Every screen is read back with tesseract (Vietnamese model) before it counts: the
+# Vietnamese strings it draws must be recognised, tone marks included, or the script fails
+# naming what was not read (a glyph drawn as a box, a missing font, a refused log-in, a
+# screen that did not open). OUT-queue.png is the queue right after the log-in; OUT*.txt
+# hold what tesseract read; OUT-app.log the app's stdout and stderr.
+# Installs what is missing (Debian, hil/deps build display xvfb ocr): the build's libraries,
+# the window's X11/GL libraries, fonts-dejavu-core, xvfb, x11-apps (xwd), x11-utils,
+# imagemagick, xdotool, tesseract-ocr and tesseract-ocr-vie. The card reader and printer
+# show as ready when pcscd (bash hil/up) and cupsd (bash hil/cups-up) run; this script does
+# not start them, the device panel shows what it finds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,22 +27,9 @@ out="${1:?usage: bash ui/screenshot.sh OUT.png}"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 mkdir -p "$(dirname "$out")"
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-need=()
-command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
-command -v xwd >/dev/null 2>&1 || need+=(x11-apps)
-command -v xwininfo >/dev/null 2>&1 || need+=(x11-utils)
-[ -x /usr/bin/convert ] || need+=(imagemagick)
-command -v xdotool >/dev/null 2>&1 || need+=(xdotool)
-dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || need+=(libgl1-mesa-dri)
-dpkg -s libegl1 >/dev/null 2>&1 || need+=(libegl1)
-dpkg -s libxkbcommon-x11-0 >/dev/null 2>&1 || need+=(libxkbcommon-x11-0)
-[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
-if [ ${#need[@]} -gt 0 ]; then
-  echo "ui/screenshot.sh: installing ${need[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+# The build's libraries, the window's X11/GL libraries and fonts, Xvfb, xdotool, ImageMagick,
+# tesseract with its Vietnamese data: what is missing, in one apt-get.
+bash hil/deps build display xvfb ocr
 
 cargo build -q --locked -p station --bin idstation-station --example seed_station
 target="${CARGO_TARGET_DIR:-target}"
@@ -43,10 +37,13 @@ app="$target/debug/idstation-station"
 seed="$target/debug/examples/seed_station"
 
 work="$(mktemp -d /tmp/idstation-screenshot.XXXXXX)"
+# The app's stdout and stderr, kept next to the screenshots.
+log_keep="${out%.png}-app.log"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -f "$work/app.log" ] && cp "$work/app.log" "$log_keep"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -138,73 +135,152 @@ if [ -z "$win" ]; then
 fi
 echo "ui/screenshot.sh: window up after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 
+shot() {
+  xwd -root -silent -display "$display" | /usr/bin/convert xwd:- "png:$1"
+}
+
+# Reading the screen back: tesseract's Vietnamese model on the screenshot enlarged twice
+# (egui's 14 px text is small for it), sparse text (labels, buttons and fields, not a page).
+# Each screen must show Vietnamese strings it is known to draw, tone marks included; a glyph
+# drawn as an empty box, a missing font or a screen that never opened leaves them unread.
+ocr() { # PNG: the text read, whitespace collapsed to single spaces
+  /usr/bin/convert "$1" -resize 200% "$work/ocr-in.png"
+  tesseract "$work/ocr-in.png" stdout -l vie --psm 11 2>/dev/null | tr -s ' \t\n' '   '
+}
+# screen WHAT OUT.png STRING...: waits (up to 20 s, SCREEN_WAIT) until the screen shows
+# every STRING, then keeps that screenshot as OUT.png and tesseract's text as OUT.txt.
+# Fails with what was read, the screenshot and the app's log when a STRING never shows
+# (with SCREEN_SOFT=1 it returns 1 instead).
+screen() {
+  local what="$1" png="$2" text missing
+  shift 2
+  local deadline=$((SECONDS + ${SCREEN_WAIT:-20}))
+  while :; do
+    shot "$work/screen.png"
+    text=$(ocr "$work/screen.png")
+    missing=()
+    # Compared without spaces: tesseract sometimes runs two words together ("Máyin").
+    for want in "$@"; do
+      [[ "${text// /}" == *"${want// /}"* ]] || missing+=("$want")
+    done
+    [ ${#missing[@]} -eq 0 ] && break
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      [ -n "${SCREEN_SOFT:-}" ] && return 1
+      # An intermediate screen (kept in $work) is saved next to OUT.png for the post-mortem.
+      case "$png" in "$work"/*) png="${out%.png}-failed-${png##*/}" ;; esac
+      cp "$work/screen.png" "$png"
+      printf '%s\n' "$text" >"${png%.png}.txt"
+      echo "ui/screenshot.sh: $what: never read on the screen: $(printf '"%s" ' "${missing[@]}")" >&2
+      echo "ui/screenshot.sh: the screen is in $png, what tesseract read in ${png%.png}.txt:" >&2
+      printf '%s\n' "$text" >&2
+      echo "ui/screenshot.sh: the app's log ($log_keep):" >&2
+      cat "$work/app.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  cp "$work/screen.png" "$png"
+  printf '%s\n' "$text" >"${png%.png}.txt"
+  echo "ui/screenshot.sh: $what: saved $png (read: $(printf '"%s" ' "$@"))"
+}
+
+# Keys one at a time, each given time to be handled: egui moves the focus once per frame,
+# so Tabs sent together collapse into one, and text typed right after a Tab can still go to
+# the field the Tab left.
+keys() {
+  local k
+  for k in "$@"; do
+    xdotool key "$k"
+    sleep 0.3
+  done
+}
+
 # Log in (the name field has the focus), then resume the enrollment at the data step.
 # No window manager runs under Xvfb: give the window the keyboard focus directly.
-sleep 1.5
+screen "the log-in screen" "$work/login.png" "Đăng nhập" "Tên cán bộ" "Mật khẩu"
 xdotool windowfocus --sync "$win"
 sleep 0.3
 xdotool type --delay 20 "$officer"
-xdotool key Tab
+sleep 0.3
+keys Tab
 xdotool type --delay 20 "$password"
-xdotool key Return
-sleep 2.5
-
-shot() {
-  xwd -root -silent -display "$display" | /usr/bin/convert xwd:- "png:$1"
-  echo "ui/screenshot.sh: saved $1"
-}
+sleep 0.3
+keys Return
+# Logged in: the queue, and the header's log-out button that only a logged-in officer has
+# (a refused log-in stays on the log-in screen with its message).
+screen "the queue after the log-in" "${out%.png}-queue.png" \
+  "Hàng chờ" "Hồ sơ đang dở" "Tài khoản cán bộ" "Đăng xuất" "$officer"
 
 # Then (SCREENSHOT_REPORT=1) from the queue: the daily report (Tab past Resume to Daily
-# report), back to the queue, and the checkpoint screen with a partial QR code verified.
+# report), back to the queue, the supervisor's accounts, and the checkpoint screen with a
+# partial QR code verified. Keyboard only: Tab / Shift+Tab move the focus, Enter presses.
 if [ -n "${SCREENSHOT_REPORT:-}" ]; then
-  xdotool key Tab Tab
-  sleep 0.3
-  xdotool key Return
-  sleep 2
-  shot "${out%.png}-report.png"
+  keys Tab Tab Return
+  screen "the daily report" "${out%.png}-report.png" \
+    "Báo cáo ngày" "Thẻ đã cấp" "Thời gian trung bình mỗi bước" "Tiến độ chiến dịch"
   # The report's focus is on "← Queue".
-  xdotool key Return
-  sleep 1
+  keys Return
+  screen "the queue" "$work/queue.png" "Hàng chờ" "Hồ sơ đang dở"
   # The supervisor's accounts screen: Tab past New applicant, Resume and Daily report.
-  xdotool key Tab Tab Tab
-  sleep 0.3
-  xdotool key Return
-  sleep 1.5
-  shot "${out%.png}-accounts.png"
+  keys Tab Tab Tab Return
+  screen "the officer accounts" "${out%.png}-accounts.png" \
+    "Tài khoản cán bộ" "Tên đăng nhập" "Trưởng ca" "Tài khoản mới"
   # Its focus is on "← Queue".
-  xdotool key Return
-  sleep 1
-  # The header's mode switch (Kiểm soát), by the pointer.
-  xdotool mousemove --window "$win" "${SCREENSHOT_MODE_X:-516}" "${SCREENSHOT_MODE_Y:-16}" click 1
-  sleep 1.5
+  keys Return
+  screen "the queue" "$work/queue.png" "Hàng chờ" "Hồ sơ đang dở"
+  # The header's mode switch (Kiểm soát), by the keyboard: from New applicant, Shift+Tab
+  # goes back through the device panel's button, Tiếng Việt, English, Log out, to it.
+  # (SCREENSHOT_MODE_KEYS / SCREENSHOT_ENROLL_KEYS override the keys if the layout changes;
+  # the screen reached is checked either way.)
+  # shellcheck disable=SC2086
+  keys ${SCREENSHOT_MODE_KEYS:-shift+Tab shift+Tab shift+Tab shift+Tab shift+Tab} Return
+  screen "the checkpoint screen" "$work/checkpoint-empty.png" \
+    "Kiểm soát ra vào" "Lượt qua chốt hôm nay"
   xdotool type --delay 20 "001234567890|Nguyen Van A"
-  xdotool key Return
-  sleep 2
-  shot "${out%.png}-checkpoint.png"
-  xdotool mousemove --window "$win" "${SCREENSHOT_ENROLL_X:-435}" "${SCREENSHOT_ENROLL_Y:-16}" click 1
-  sleep 1.5
+  sleep 0.3
+  keys Return
+  screen "the checkpoint screen after a partial QR code" "${out%.png}-checkpoint.png" \
+    "Kiểm soát ra vào" "Lượt qua chốt hôm nay" "Số định danh" "thiếu Họ, chữ đệm và tên khai sinh"
+  # After a check nothing has the focus: Tab starts again at the first widget, the header's
+  # Cấp thẻ (enrollment mode).
+  # shellcheck disable=SC2086
+  keys ${SCREENSHOT_ENROLL_KEYS:-Tab} Return
+  screen "the queue" "$work/queue.png" "Hàng chờ" "Hồ sơ đang dở"
 fi
 
 # The queue's focus is on "New applicant"; Tab reaches the unfinished enrollment's Resume.
-xdotool key Tab
-sleep 0.3
-xdotool key Return
-sleep 2.5
+keys Tab Return
+screen "the data step" "$out" \
+  "Thông tin" "Ảnh chân dung" "Vân tay" "Họ, chữ đệm và tên khai sinh" "Nguyễn Văn An"
 
-shot "$out"
-
-# Then (SCREENSHOT_MORE=1) the portrait step: Alt+N validates and goes on, Enter presses the focused Capture,
-# and the virtual camera's frames run through the checks until the portrait is taken.
+# Then (SCREENSHOT_MORE=1) the portrait step: Alt+N validates and goes on, Enter presses the
+# focused Capture, and the virtual camera's frames run through the checks until the
+# portrait is taken.
 if [ -n "${SCREENSHOT_MORE:-}" ]; then
-  xdotool key alt+n
-  sleep 1.5
-  xdotool key Return
-  sleep 4
-  shot "${out%.png}-portrait.png"
-  # The fingerprint step, in English (Alt+L).
-  xdotool key alt+n
-  sleep 1.5
-  xdotool key alt+l
-  sleep 1
-  shot "${out%.png}-fingerprints-en.png"
+  keys alt+n
+  if ! SCREEN_WAIT=10 SCREEN_SOFT=1 screen "the portrait step" "$work/portrait-start.png" "Kiểm tra ảnh (ICAO)"; then
+    # Seen in one of four runs here: Alt+N validated the form ("Thông tin hợp lệ") and stayed on
+    # the data step. Said here, and pressed once more as an officer would.
+    echo "ui/screenshot.sh: WARNING: Alt+N on the data step validated the data but did not go on to the portrait; pressing Alt+N again" >&2
+    keys alt+n
+    screen "the portrait step" "$work/portrait-start.png" "Kiểm tra ảnh (ICAO)"
+  fi
+  keys Return
+  screen "the portrait taken" "${out%.png}-portrait.png" \
+    "Ảnh chân dung" "Kiểm tra ảnh (ICAO)" "Ảnh đã chụp"
+  # The fingerprint step, in English (Alt+L): the station's Vietnamese name and the
+  # language switch stay Vietnamese.
+  keys alt+n
+  screen "the fingerprint step" "$work/fingers-vi.png" "Mười ngón"
+  keys alt+l
+  screen "the fingerprint step in English" "${out%.png}-fingerprints-en.png" \
+    "The ten fingers" "Tiếng Việt" "Hàng Bạc"
+fi
+
+# The app's own log: no font with Vietnamese glyphs means tone marks drawn by egui's
+# fallback fonts, if at all.
+if grep -q "no font with Vietnamese coverage" "$work/app.log"; then
+  echo "ui/screenshot.sh: the app found no font with Vietnamese coverage:" >&2
+  cat "$work/app.log" >&2
+  exit 1
 fi

@@ -146,6 +146,28 @@ impl Vcard {
     /// until pcscd sees the card. pcscd's vpcd driver polls for the card and may miss a card
     /// that connects while it is busy: the card is then plugged in again (up to 4 times).
     pub fn start(slot: &Slot, profile: &str, card: Option<&Path>, args: &[String]) -> Vcard {
+        Vcard::start_with(slot, profile, card, args, false)
+    }
+
+    /// As [`Vcard::start`], with `--verbose`: the card logs every command (its number, INS
+    /// and lengths, never data) to a pipe that [`Vcard::take_log`] hands over, so a test can
+    /// act at a given command (kill the station in the middle of writing the card).
+    pub fn start_logged(slot: &Slot, profile: &str, card: Option<&Path>, args: &[String]) -> Vcard {
+        Vcard::start_with(slot, profile, card, args, true)
+    }
+
+    /// The card's command log (after [`Vcard::start_logged`]), once.
+    pub fn take_log(&mut self) -> Option<std::process::ChildStderr> {
+        self.child.stderr.take()
+    }
+
+    fn start_with(
+        slot: &Slot,
+        profile: &str,
+        card: Option<&Path>,
+        args: &[String],
+        logged: bool,
+    ) -> Vcard {
         let _ = cardreader::wait_for_removal(slot.reader, Duration::from_secs(5));
         // vpcd takes a moment after a card left before it accepts the next one; a card that
         // connects sooner is often not seen (measured: 300 ms is enough here).
@@ -158,8 +180,12 @@ impl Vcard {
                 .arg("--vpcd")
                 .arg(format!("127.0.0.1:{}", slot.port))
                 .args(args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+                .stdout(Stdio::null());
+            if logged {
+                cmd.arg("--verbose").stderr(Stdio::piped());
+            } else {
+                cmd.stderr(Stdio::null());
+            }
             if let Some(c) = card {
                 cmd.arg("--card").arg(c);
             }
@@ -304,4 +330,62 @@ pub fn card_read_args<'a>(reader: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     args.extend(DEMO_ACCESS);
     args.extend_from_slice(extra);
     args
+}
+
+/// Every file under `dir`, in its sub-folders too (not following symbolic links).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            match e.file_type() {
+                Ok(t) if t.is_dir() => todo.push(p),
+                Ok(t) if t.is_file() => out.push(p),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The first of `needles` found in `hay`, byte for byte.
+pub fn find_any<'a>(hay: &[u8], needles: &[&'a str]) -> Option<&'a str> {
+    needles.iter().copied().find(|n| {
+        let n = n.as_bytes();
+        !n.is_empty() && hay.windows(n.len()).any(|w| w == n)
+    })
+}
+
+/// `PRAGMA integrity_check` on a copy of the SQLite database `db` with its write-ahead log
+/// (`db`-wal) as a killed process left them: the copy is opened, so SQLite replays the WAL
+/// into it, and the check's rows come back ("ok" alone when the database is sound). The
+/// original files are left as they were.
+pub fn sqlite_integrity(db: &Path) -> Vec<String> {
+    let dir = Scratch::new("integrity");
+    let name = db.file_name().expect("database file name");
+    let copy = dir.path(&name.to_string_lossy());
+    std::fs::copy(db, &copy).unwrap_or_else(|e| panic!("{}: {e}", db.display()));
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    if wal.exists() {
+        let mut to = copy.as_os_str().to_owned();
+        to.push("-wal");
+        std::fs::copy(&wal, PathBuf::from(to)).unwrap_or_else(|e| panic!("{}: {e}", wal.display()));
+    }
+    let conn = rusqlite::Connection::open(&copy).expect("open the copy");
+    let mut stmt = conn
+        .prepare("PRAGMA integrity_check")
+        .expect("integrity_check");
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .expect("integrity_check rows")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("integrity_check rows");
+    rows
 }

@@ -5,15 +5,31 @@
 //! process is killed at any step.
 
 use idstation_tests::{
-    bin, card_read_args, output_text, repo, Scratch, Slot, Vcard, TEST_PASSPHRASE,
+    bin, card_read_args, files_under, find_any, output_text, repo, sqlite_integrity, Scratch, Slot,
+    Vcard, TEST_PASSPHRASE,
 };
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 const SUPERVISOR_PASSWORD: &str = "hil-supervisor-pass";
 const NAME: &str = "Nguyễn Văn An";
 const ID_NUMBER: &str = "001095012345";
+/// The card's document number: the ID number's last nine digits (ICAO 9303 TD1 as the
+/// Vietnamese card fills it), part of the personal ID.
+const DOC_NUMBER: &str = "095012345";
+
+/// The applicant's personal data (tests/data/record.json) as it would show in clear: name,
+/// ID number, document number, address, parents' names.
+const CLEAR: [&str; 6] = [
+    NAME,
+    ID_NUMBER,
+    DOC_NUMBER,
+    "Hàng Bạc",
+    "Nguyễn Văn Bình",
+    "Trần Thị Cúc",
+];
 
 struct Station {
     s: Scratch,
@@ -21,6 +37,8 @@ struct Station {
     scenario: PathBuf,
     vault: PathBuf,
     keys: PathBuf,
+    /// TMPDIR of the station's processes, checked for personal data.
+    tmp: PathBuf,
 }
 
 /// A 640×480 camera frame showing `text` as a QR code, as a phone screen held up.
@@ -91,12 +109,15 @@ fn station(name: &str, reader: &str) -> Station {
         ),
     )
     .unwrap();
+    let tmp = s.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
     Station {
         s,
         station,
         scenario,
         vault,
         keys,
+        tmp,
     }
 }
 
@@ -147,10 +168,52 @@ impl Station {
         a
     }
 
+    /// `idstation enroll` as QA runs it, its TMPDIR pointed at the station's `tmp`.
+    fn enroll_command(&self, resume: bool, socket: &Path) -> Command {
+        let mut c = Command::new(bin("idstation"));
+        c.args(self.enroll_args(resume))
+            .env("IDSTATION_DS_PASSPHRASE", TEST_PASSPHRASE)
+            .env("IDSTATION_PASSWORD", SUPERVISOR_PASSWORD)
+            .env("FP_VIRTUAL_IMAGE", socket)
+            .env("TMPDIR", &self.tmp);
+        c
+    }
+
     fn enroll(&self, resume: bool, socket: &Path) -> std::process::Output {
-        let args = self.enroll_args(resume);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        cli(&args, Some(socket))
+        self.enroll_command(resume, socket)
+            .output()
+            .expect("run idstation enroll")
+    }
+
+    /// The vault's files as they are on disk: the database, and its write-ahead log and
+    /// shared-memory index while they exist.
+    fn vault_files(&self) -> Vec<PathBuf> {
+        let mut out = vec![self.vault.clone()];
+        for ext in ["-wal", "-shm", "-journal"] {
+            let mut p = self.vault.as_os_str().to_owned();
+            p.push(ext);
+            let p = PathBuf::from(p);
+            if p.exists() {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// Nothing personal in clear in the vault's files nor in anything the station's processes
+    /// left in their TMPDIR. `when` says at which point (for the message).
+    fn assert_no_clear_files(&self, when: &str) {
+        let files: Vec<PathBuf> = self
+            .vault_files()
+            .into_iter()
+            .chain(files_under(&self.tmp))
+            .collect();
+        for p in &files {
+            let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            if let Some(n) = find_any(&bytes, &CLEAR) {
+                panic!("{n:?} in clear in {} ({when})", p.display());
+            }
+        }
     }
 
     fn today(&self) -> String {
@@ -184,19 +247,15 @@ impl Station {
     }
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 #[test]
 fn scenario_enrolls_end_to_end_and_the_card_reads_back_verified() {
     let slot = Slot::take();
     let st = station("enroll-e2e", slot.reader);
     let card = st.s.path("card.vcard");
     let vcard = Vcard::start(&slot, "vn-citizen-card", Some(&card), &[]);
-    let o = st.enroll(false, &st.s.path("fp.sock"));
-    let text = output_text(&o);
-    assert!(o.status.success(), "{text}");
+    let enrolled = st.enroll(false, &st.s.path("fp.sock"));
+    let text = output_text(&enrolled);
+    assert!(enrolled.status.success(), "{text}");
     for step in [
         "check_in",
         "data",
@@ -234,21 +293,17 @@ fn scenario_enrolls_end_to_end_and_the_card_reads_back_verified() {
     assert!(o.status.success(), "{}", output_text(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains(NAME));
 
-    // Nothing personal in clear in the database, its WAL or anything else the station
-    // wrote in its folder (keys, station file, database files).
+    // Nothing personal in clear in anything the station wrote: its folder (keys, station
+    // file, the database and, while they exist, its WAL and shared-memory files) and TMPDIR.
+    // The card is left out (the chip carries the data by design), so is QA's input.
     let mut checked = Vec::new();
-    for entry in std::fs::read_dir(&st.s.0).unwrap() {
-        let p = entry.unwrap().path();
-        if !p.is_file() || p == card || p.extension().is_some_and(|e| e == "csv") {
+    for p in files_under(&st.s.0) {
+        if p == card || p.starts_with(st.s.path("applicant")) {
             continue;
         }
         let bytes = std::fs::read(&p).unwrap();
-        for needle in [NAME, ID_NUMBER, "Hàng Bạc"] {
-            assert!(
-                !contains(&bytes, needle.as_bytes()),
-                "{needle:?} in clear in {}",
-                p.display()
-            );
+        if let Some(n) = find_any(&bytes, &CLEAR) {
+            panic!("{n:?} in clear in {}", p.display());
         }
         checked.push(p);
     }
@@ -291,88 +346,339 @@ fn scenario_enrolls_end_to_end_and_the_card_reads_back_verified() {
         .find(|l| l.contains(",HIL01,chief,"))
         .unwrap_or_else(|| panic!("{csv}"));
     assert!(row.contains(",HIL01,chief,1,1,1,0,"), "{row}");
+    // The day's report counts applications per officer; it names no applicant.
+    if let Some(n) = find_any(csv.as_bytes(), &CLEAR) {
+        panic!("{n:?} in the daily report: {csv}");
+    }
+
+    // Last (so that the checks above have run when it fails): the station's logs — what
+    // `idstation enroll` printed on stdout and stderr — name no one: the application number
+    // and the steps, never the applicant's name, ID number or document number.
+    for (stream, bytes) in [("stdout", &enrolled.stdout), ("stderr", &enrolled.stderr)] {
+        if let Some(n) = find_any(bytes, &CLEAR) {
+            panic!("{n:?} in clear in the enroll output ({stream}):\n{text}");
+        }
+    }
 }
 
-/// Kills `idstation enroll` right after the given step is reported (its change is then
-/// committed), resumes with `--resume`, and checks the enrollment finishes without redoing
-/// what was done, and without a second application.
+/// The step name of a line `idstation enroll` reports done ("✔ NAME   123 ms  message";
+/// the name is padded to 22 characters), with the whole name: "finger right-thumb",
+/// "→ portrait".
+fn reported_done(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("✔ ")?;
+    let name: String = rest.chars().take(22).collect();
+    Some(name.trim_end().to_string())
+}
+
+/// Steps of a run that belong to the process, not to the enrollment.
+fn session_step(step: &str) -> bool {
+    matches!(step, "login" | "resume" | "new_applicant")
+}
+
+/// Reads a child's pipe to the end on a thread (so the child never blocks on a full pipe).
+fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = r.read_to_end(&mut v);
+        v
+    })
+}
+
+impl Station {
+    /// What must hold after every kill -9, before the next start: the database with its WAL
+    /// passes SQLite's integrity check, no file of the vault and nothing in TMPDIR holds
+    /// personal data in clear, and the audit chain verifies.
+    fn check_after_kill(&self, at: &str) {
+        let rows = sqlite_integrity(&self.vault);
+        assert_eq!(rows, ["ok"], "integrity_check after a kill at {at}");
+        self.assert_no_clear_files(&format!("after a kill at {at}"));
+        let o = cli(
+            &["audit", "verify", "--vault", self.vault.to_str().unwrap()],
+            None,
+        );
+        assert!(
+            o.status.success(),
+            "audit chain after a kill at {at}: {}",
+            output_text(&o)
+        );
+    }
+}
+
+/// One applicant, the station killed (SIGKILL) again and again: right after each step it
+/// reports done — log-in, the new application, check-in, data, every transition, the
+/// portrait, each of the ten fingers, the sheet printed, signed, the card written, the
+/// receipt — and once in the middle of writing the card (a slow card, the kill after its
+/// 8th UPDATE BINARY). Each start after a kill runs `enroll --resume` and is itself killed
+/// after the next step, so every step is done by a process that resumed. After every kill:
+/// SQLite's integrity check on the database and its WAL, no personal data in clear in the
+/// vault's files (database, -wal, -shm) or TMPDIR, the audit chain intact. Each resumed run
+/// must resume (not start another applicant) and must not report again a step reported
+/// before (full step names, each finger its own). At the end the audit log holds each
+/// step's entry exactly once (a step can finish between a report and the kill landing, so
+/// the log counts, not the reports), a kill landed after every finger, the print, the
+/// signature, the card and the receipt, the vault counts one application, completed, one
+/// card issued; that card reads back verified, the card spoiled by the kill does not, and
+/// the audit log's seals verify. One enrollment killed 25 times rather than 25 enrollments
+/// killed once: each resumed process does one step, so the test stays near two minutes.
 #[test]
 fn killing_the_enrollment_at_each_step_and_resuming_loses_nothing() {
+    let started = Instant::now();
     let slot = Slot::take();
     let st = station("enroll-kill", slot.reader);
-    let kill_after = [
-        "new_applicant",
-        "check_in",
-        "data",
-        "portrait",
-        "finger right-index",
-        "finger left-little",
-        "print",
-        "signed",
-    ];
-    for (i, step) in kill_after.iter().enumerate() {
-        let card = st.s.path(&format!("card-{i}.vcard"));
-        let vcard = Vcard::start(&slot, "vn-citizen-card", Some(&card), &[]);
-        let args = st.enroll_args(false);
-        let mut child = Command::new(bin("idstation"))
-            .args(&args)
-            .env("IDSTATION_DS_PASSPHRASE", TEST_PASSPHRASE)
-            .env("IDSTATION_PASSWORD", SUPERVISOR_PASSWORD)
-            .env("FP_VIRTUAL_IMAGE", st.s.path(&format!("fp-{i}a.sock")))
+    let profile = "vn-citizen-card";
+    let spoiled = st.s.path("card-spoiled.vcard");
+    let card = st.s.path("card.vcard");
+    let mut vcard = Some(Vcard::start(&slot, profile, Some(&spoiled), &[]));
+    // The enrollment's steps done so far, in order; where each kill landed.
+    let mut done: Vec<String> = Vec::new();
+    let mut kills: Vec<String> = Vec::new();
+    let mut write_killed = false;
+    for run in 0..40 {
+        let socket = st.s.path(&format!("fp-{run}.sock"));
+        if done.last().map(String::as_str) == Some("→ write_card") && !write_killed {
+            // The next step writes the card: a slow card (25 ms before every answer) that
+            // logs its commands, and the kill once the 8th UPDATE BINARY was answered — the
+            // chip half written, not locked.
+            vcard.take().unwrap().remove();
+            let mut slow = Vcard::start_logged(
+                &slot,
+                profile,
+                Some(&spoiled),
+                &["--delay-ms".into(), "25".into()],
+            );
+            let log = BufReader::new(slow.take_log().unwrap());
+            let (tx, rx) = std::sync::mpsc::channel();
+            let watcher = std::thread::spawn(move || {
+                let mut updates = 0;
+                for line in log.lines() {
+                    let Ok(line) = line else { break };
+                    if line.contains(" INS D6") {
+                        updates += 1;
+                        if updates == 8 {
+                            let _ = tx.send(());
+                        }
+                    }
+                }
+            });
+            let mut child = st
+                .enroll_command(true, &socket)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let out = drain(child.stdout.take().unwrap());
+            let err = drain(child.stderr.take().unwrap());
+            let writing = rx.recv_timeout(Duration::from_secs(120));
+            child.kill().unwrap();
+            let _ = child.wait();
+            let out = String::from_utf8_lossy(&out.join().unwrap()).into_owned();
+            let err = String::from_utf8_lossy(&err.join().unwrap()).into_owned();
+            assert!(
+                writing.is_ok(),
+                "the card was never written to: {out}\nstderr: {err}"
+            );
+            assert!(
+                !out.lines()
+                    .any(|l| reported_done(l).is_some_and(|s| s == "write_card")),
+                "the kill was meant to land while the card was written: {out}"
+            );
+            slow.remove();
+            let _ = watcher.join();
+            let chip = vchip::VirtualChip::load_from_with_profile(
+                &spoiled,
+                profiles::Profile::load(profile).unwrap(),
+            )
+            .expect("the half-written card's file");
+            assert!(!chip.is_locked(), "killed before the chip was locked");
+            kills.push("in the middle of write_card".into());
+            st.check_after_kill("the middle of write_card");
+            // The officer puts a new blank card in the reader.
+            vcard = Some(Vcard::start(&slot, profile, Some(&card), &[]));
+            write_killed = true;
+            continue;
+        }
+
+        let resume = run > 0;
+        let mut child = st
+            .enroll_command(resume, &socket)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let err = drain(child.stderr.take().unwrap());
         let mut seen = Vec::new();
+        let mut killed_at = None;
         for line in BufReader::new(child.stdout.take().unwrap()).lines() {
             let line = line.unwrap();
-            let hit = line.starts_with('✔') && line.contains(step);
+            let step = reported_done(&line);
+            let failed = line.starts_with('✘');
             seen.push(line);
-            if hit {
+            assert!(!failed, "a step failed (run {run}): {seen:#?}");
+            let Some(step) = step else { continue };
+            // The first step of a run: log-in; the second: a resumed run resumes the
+            // enrollment, except after a kill at log-in, when there was none yet.
+            match seen.iter().filter(|l| l.starts_with('✔')).count() {
+                1 => assert_eq!(step, "login", "{seen:#?}"),
+                2 if kills.iter().any(|k| k != "login") => assert_eq!(
+                    step,
+                    "resume",
+                    "after a kill at {}, `enroll --resume` did not resume the enrollment \
+                     (still to do after it: {}): {seen:#?}",
+                    kills.last().map_or("-", String::as_str),
+                    if done.iter().any(|d| d == "write_card") {
+                        "the receipt; the card is issued"
+                    } else {
+                        "the steps after it"
+                    }
+                ),
+                // After the kill at log-in: nothing to resume, unless the new application
+                // the killed run started was saved before the kill landed.
+                2 => assert!(step == "new_applicant" || step == "resume", "{seen:#?}"),
+                _ => {}
+            }
+            let kill = match step.as_str() {
+                "login" => run == 0,
+                "resume" => false,
+                _ => true,
+            };
+            if !session_step(&step) {
+                assert!(
+                    !done.contains(&step),
+                    "{step} redone after a kill at {}: {seen:#?}",
+                    kills.last().map_or("-", String::as_str)
+                );
+                done.push(step.clone());
+            }
+            if kill {
                 child.kill().unwrap();
+                killed_at = Some(step);
                 break;
             }
         }
         let _ = child.wait();
-        assert!(
-            seen.iter().any(|l| l.contains(step)),
-            "the run reached {step}: {seen:?}"
-        );
-        let o = st.enroll(true, &st.s.path(&format!("fp-{i}b.sock")));
-        let text = output_text(&o);
-        assert!(o.status.success(), "resume after {step}: {text}");
-        assert!(text.contains("✔ resume"), "{text}");
-        assert!(text.contains("CARD ISSUED AND VERIFIED"), "{text}");
-        // What was committed before the kill is not done again.
-        let done_before: Vec<&str> = seen
-            .iter()
-            .filter(|l| l.starts_with('✔'))
-            .filter_map(|l| l.split_whitespace().nth(1))
-            .filter(|s| !s.starts_with('→') && *s != "login" && *s != "new_applicant")
-            .collect();
-        for d in done_before {
-            if d == "finger" {
-                continue;
-            }
-            assert!(
-                !text.lines().any(|l| l.split_whitespace().nth(1) == Some(d)),
-                "{d} redone after a kill at {step}: {text}"
-            );
+        let err = String::from_utf8_lossy(&err.join().unwrap()).into_owned();
+        let Some(at) = killed_at else {
+            panic!("run {run} ended without a new step (done so far: {done:?}): {seen:#?}\nstderr: {err}");
+        };
+        st.check_after_kill(&at);
+        kills.push(at.clone());
+        if at == "receipt" {
+            break;
         }
-        vcard.remove();
     }
-    // One application per run: no duplicates, every one completed and issued.
-    let n = kill_after.len();
+    let kill_count = kills.len();
+    assert_eq!(
+        kills.last().map(String::as_str),
+        Some("receipt"),
+        "{kills:?}"
+    );
+    vcard.take().unwrap().remove();
+
+    // Nothing done twice, nothing left out, whichever process did it (a step done between
+    // a report and the kill landing is never reported, so the vault's audit log counts):
+    // each step's audit entry exactly once, each of the ten fingers its own.
+    let v = vault::Vault::open(
+        &st.vault,
+        accounts::SystemClock,
+        accounts::Policy::default(),
+    )
+    .unwrap();
+    let entries = v.audit_entries().unwrap();
+    let app: Vec<&String> = entries
+        .iter()
+        .filter(|e| e.action == "enroll.start")
+        .filter_map(|e| e.record_id.as_ref())
+        .collect();
+    assert_eq!(app.len(), 1, "one application: {app:?}");
+    let app = app[0].clone();
+    let count = |action: &str| {
+        entries
+            .iter()
+            .filter(|e| e.action == action && e.record_id.as_deref() == Some(&app))
+            .count()
+    };
+    let fingers = [
+        "right-thumb",
+        "right-index",
+        "right-middle",
+        "right-ring",
+        "right-little",
+        "left-thumb",
+        "left-index",
+        "left-middle",
+        "left-ring",
+        "left-little",
+    ];
+    let once: Vec<String> = [
+        "enroll.checkin.qr",
+        "enroll.step.data",
+        "enroll.data",
+        "enroll.step.portrait",
+        "enroll.portrait.auto",
+        "enroll.step.fingerprints",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain(fingers.iter().map(|f| format!("enroll.finger.{f}")))
+    .chain(
+        [
+            "enroll.step.review",
+            "enroll.step.print_sign",
+            "enroll.printed",
+            "enroll.signed",
+            "enroll.step.write_card",
+            "enroll.card.issued",
+            "enroll.receipt",
+        ]
+        .map(String::from),
+    )
+    .collect();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    for a in &once {
+        assert_eq!(count(a), 1, "{a} in the audit log once: {actions:?}");
+    }
+    // Every reported step was reported once (checked as they came) and was a kill point.
+    for f in fingers {
+        let step = format!("finger {f}");
+        assert!(kills.contains(&step), "a kill after {step}: {kills:?}");
+    }
+    for step in ["print", "signed", "write_card", "receipt"] {
+        assert!(
+            kills.iter().any(|k| k == step),
+            "a kill after {step}: {kills:?}"
+        );
+    }
+
+    // One application, completed, one card issued.
     let csv = st.daily_csv();
     let row = csv
         .lines()
         .find(|l| l.contains(",HIL01,chief,"))
         .unwrap_or_else(|| panic!("{csv}"));
+    assert!(row.contains(",HIL01,chief,1,1,1,0,"), "{row}");
+    // The card issued reads back verified; the one spoiled by the kill does not.
+    let csca = st.keys.join("csca.der");
+    let read = |file: &Path| {
+        let _v = Vcard::start(&slot, profile, Some(file), &[]);
+        cli(
+            &card_read_args(slot.reader, &["--csca", csca.to_str().unwrap()]),
+            None,
+        )
+    };
+    let o = read(&card);
+    assert!(o.status.success(), "{}", output_text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains(NAME));
+    let o = read(&spoiled);
     assert!(
-        row.contains(&format!(",HIL01,chief,{n},{n},{n},0,")),
-        "{row}"
+        !o.status.success(),
+        "the half-written card must not verify: {}",
+        output_text(&o)
     );
     st.assert_audit_sealed();
+    eprintln!(
+        "killed {kill_count} times ({kills:?}); the test took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// A paper declaration (no smartphone), photographed by the camera, then the applicant
