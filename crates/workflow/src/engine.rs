@@ -735,17 +735,28 @@ impl Engine {
         let Some(v) = self.vault.as_mut() else { return };
         // The step is in each record's sealed facts: no record is decrypted to list them.
         let mut out = Vec::new();
-        for status in [RecordStatus::InProgress, RecordStatus::Enrolled] {
+        // An issued card whose receipt was not printed yet (the station stopped in between)
+        // is unfinished too; issued records from before the facts were kept are complete.
+        for (status, read_old) in [
+            (RecordStatus::InProgress, true),
+            (RecordStatus::Enrolled, true),
+            (RecordStatus::Issued, false),
+        ] {
             let Ok((facts, _)) =
-                tokio::task::block_in_place(|| crate::report::all_facts(v, Some(status)))
+                tokio::task::block_in_place(|| crate::report::facts_of(v, Some(status), read_old))
             else {
                 continue;
             };
-            out.extend(facts.into_iter().map(|(rec, f)| Resumable {
-                id: rec.id,
-                step: f.step,
-                updated_at: rec.updated_at,
-            }));
+            out.extend(
+                facts
+                    .into_iter()
+                    .filter(|(_, f)| status != RecordStatus::Issued || !f.receipt_printed)
+                    .map(|(rec, f)| Resumable {
+                        id: rec.id,
+                        step: f.step,
+                        updated_at: rec.updated_at,
+                    }),
+            );
         }
         // Oldest first: the list's last is the most recently touched.
         out.sort_by(|a, b| a.updated_at.cmp(&b.updated_at).then(a.id.cmp(&b.id)));
@@ -955,7 +966,7 @@ impl Engine {
         let Some(v) = self.vault.as_mut() else { return };
         match v.get_record(id) {
             Ok((_, pt)) => match serde_json::from_slice::<Enrollment>(&pt) {
-                Ok(e) if !e.is_finished() => {
+                Ok(e) if e.is_resumable() => {
                     // As read from the vault, it is committed already; the resume itself
                     // (this officer, the audit entry) is committed next.
                     self.enrollment = Some(e.clone());

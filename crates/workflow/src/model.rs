@@ -298,6 +298,12 @@ impl Enrollment {
         matches!(self.step, Step::Done | Step::Aborted)
     }
 
+    /// Not finished, or done with its card but not yet its receipt slip (the station was
+    /// stopped in between): the officer can take it up again.
+    pub fn is_resumable(&self) -> bool {
+        !self.is_finished() || (self.step == Step::Done && self.receipt.is_none())
+    }
+
     pub fn finger(&self, code: u8) -> Option<&FingerTaken> {
         self.fingers
             .iter()
@@ -502,6 +508,23 @@ mod tests {
 
     fn e() -> Enrollment {
         Enrollment::new("HN01-20261123-0001".into(), 1, "HN01", "an", 1_000)
+    }
+
+    #[test]
+    fn a_card_without_its_receipt_can_be_taken_up_again() {
+        let mut e = e();
+        assert!(e.is_resumable());
+        e.step = Step::Done;
+        assert!(e.is_finished() && e.is_resumable());
+        e.receipt = Some(PrintedSheet {
+            printer: "p".into(),
+            job_id: 1,
+            at: 2,
+        });
+        assert!(!e.is_resumable());
+        e.step = Step::Aborted;
+        e.receipt = None;
+        assert!(!e.is_resumable());
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub struct EnrollmentFacts {
     pub card_at: Option<i64>,
     pub abort_reason: Option<String>,
     pub step_times: Vec<StepTime>,
+    /// Whether the receipt slip was printed: an issued card without one is still to be
+    /// finished (the station was stopped between the card and the receipt).
+    #[serde(default)]
+    pub receipt_printed: bool,
 }
 
 impl EnrollmentFacts {
@@ -40,6 +44,7 @@ impl EnrollmentFacts {
             card_at: e.card.as_ref().map(|c| c.at),
             abort_reason: e.abort_reason.clone(),
             step_times: e.step_times.clone(),
+            receipt_printed: e.receipt.is_some(),
         }
     }
 }
@@ -51,12 +56,23 @@ pub fn all_facts<C: Clock>(
     vault: &mut Vault<C>,
     status: Option<vault::RecordStatus>,
 ) -> Result<(Vec<(vault::RecordSummary, EnrollmentFacts)>, Vec<String>), VaultError> {
+    facts_of(vault, status, true)
+}
+
+/// As [`all_facts`]; with `read_old` false, records written before summaries existed are
+/// left out instead of decrypted (for lists that must stay cheap on an old vault).
+pub fn facts_of<C: Clock>(
+    vault: &mut Vault<C>,
+    status: Option<vault::RecordStatus>,
+    read_old: bool,
+) -> Result<(Vec<(vault::RecordSummary, EnrollmentFacts)>, Vec<String>), VaultError> {
     let mut facts = Vec::new();
     let mut unreadable = Vec::new();
     for row in vault.summaries(status)? {
         let id = row.record.id.clone();
         let f = match row.summary {
             SummaryState::Present(bytes) => serde_json::from_slice::<EnrollmentFacts>(&bytes).ok(),
+            SummaryState::Missing if !read_old => continue,
             SummaryState::Missing => vault
                 .get_record(&id)
                 .ok()
