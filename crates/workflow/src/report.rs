@@ -49,13 +49,16 @@ impl EnrollmentFacts {
     }
 }
 
+/// Records with their facts, and the ids of those that could not be read.
+pub type Facts = (Vec<(vault::RecordSummary, EnrollmentFacts)>, Vec<String>);
+
 /// Every record's facts, oldest first: from its summary, or for a record written before
 /// summaries existed from the record itself. A record whose summary or payload does not
 /// decrypt or parse is returned by id in the second list, never silently left out.
 pub fn all_facts<C: Clock>(
     vault: &mut Vault<C>,
     status: Option<vault::RecordStatus>,
-) -> Result<(Vec<(vault::RecordSummary, EnrollmentFacts)>, Vec<String>), VaultError> {
+) -> Result<Facts, VaultError> {
     facts_of(vault, status, true)
 }
 
@@ -65,7 +68,7 @@ pub fn facts_of<C: Clock>(
     vault: &mut Vault<C>,
     status: Option<vault::RecordStatus>,
     read_old: bool,
-) -> Result<(Vec<(vault::RecordSummary, EnrollmentFacts)>, Vec<String>), VaultError> {
+) -> Result<Facts, VaultError> {
     let mut facts = Vec::new();
     let mut unreadable = Vec::new();
     for row in vault.summaries(status)? {
