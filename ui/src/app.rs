@@ -515,14 +515,17 @@ impl App {
                 Lang::En => Lang::Vi,
             };
         }
-        if self.inputs.abort.is_some() {
+        // Taken on every screen, so the letter never lands in a field (the log-in name, the
+        // abort reason); they act only on a step, with no dialog open.
+        let next = Self::take_shortcut(ctx, &NEXT);
+        let back = Self::take_shortcut(ctx, &BACK);
+        if self.inputs.abort.is_some() || !matches!(self.screen, Screen::Step(_)) {
             return;
         }
-        let in_enrollment = matches!(self.screen, Screen::Step(_));
-        if in_enrollment && Self::take_shortcut(ctx, &NEXT) {
+        if next {
             self.next();
         }
-        if in_enrollment && Self::take_shortcut(ctx, &BACK) {
+        if back {
             self.act(Intent::Back);
         }
     }
