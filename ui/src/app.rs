@@ -171,6 +171,9 @@ pub struct App {
     screen: Screen,
     /// Put the keyboard focus on the first field of a screen just shown.
     pub(crate) focus_first: bool,
+    /// Put the keyboard focus on the abort dialog's reason: the dialog's own flag, since the
+    /// step under it (drawn after the bottom bar's Abort button) would take `focus_first`.
+    abort_focus: bool,
     pub(crate) preview: Option<Texture<Arc<Vec<u8>>>>,
     pub(crate) portrait: JpegTexture,
     /// The photo of the paper declaration form.
@@ -209,6 +212,7 @@ impl App {
             next_after: None,
             screen: Screen::Starting,
             focus_first: true,
+            abort_focus: false,
             preview: None,
             portrait: JpegTexture::default(),
             paper: JpegTexture::default(),
@@ -860,7 +864,7 @@ impl App {
                 let abort = ui.button(self.t("Hủy hồ sơ…", "Abort…"));
                 if abort.clicked() {
                     self.inputs.abort = Some(String::new());
-                    self.focus_first = true;
+                    self.abort_focus = true;
                 }
             }
         });
@@ -871,7 +875,7 @@ impl App {
             return;
         }
         let lang = self.lang;
-        let focus = self.take_focus();
+        let focus = std::mem::take(&mut self.abort_focus);
         let mut confirm = false;
         let mut cancel = false;
         let modal = egui::Modal::new(egui::Id::unique("abort-dialog")).show(ctx, |ui| {
@@ -903,6 +907,9 @@ impl App {
             self.act(Intent::Abort { reason });
         } else if cancel || modal.should_close() {
             self.inputs.abort = None;
+            // Escape took the focus away (egui drops it on Escape) and Keep it was the
+            // dialog's: back to the step's first field or main button.
+            self.focus_first = true;
         }
     }
 
