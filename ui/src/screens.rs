@@ -463,6 +463,8 @@ impl App {
             .unwrap_or_default();
         let focus = self.take_focus();
         let mut edited = false;
+        // Enter in the last field checks the data, as the button below does.
+        let mut check = false;
         let inputs = &mut self.inputs;
         ui.columns(2, |cols| {
             for (c, ui) in cols.iter_mut().enumerate() {
@@ -513,6 +515,7 @@ impl App {
                                         r.request_focus();
                                     }
                                     edited |= r.changed();
+                                    check |= i + 1 == Field::ALL.len() && entered(ui, &r);
                                 }
                                 for (_, vi, en) in
                                     inputs.form_errors.iter().filter(|(f, _, _)| *f == field)
@@ -542,10 +545,11 @@ impl App {
         ui.add_space(6.0);
         if ui
             .add_enabled(
-                !self.busy(),
+                !busy,
                 egui::Button::new(lang.pick("Kiểm tra thông tin", "Check the data")),
             )
             .clicked()
+            || check && !busy
         {
             self.submit_form();
         }
@@ -769,18 +773,20 @@ impl App {
                             ui.radio_value(kind, i, lang.pick(vi, en));
                         }
                     });
-                    text_field(
+                    let reason = text_field(
                         ui,
                         lang.pick("Lý do ngoại lệ", "Reason for the exception"),
                         &mut self.inputs.exception_reason,
                         false,
                         "",
                     );
+                    let typed = !self.inputs.exception_reason.trim().is_empty();
                     let ok = ui.add_enabled(
-                        !busy && !self.inputs.exception_reason.trim().is_empty(),
+                        !busy && typed,
                         egui::Button::new(lang.pick("Ghi ngoại lệ", "Record the exception")),
                     );
-                    if ok.clicked() {
+                    // Enter in the reason, the form's last field, records it too.
+                    if ok.clicked() || !busy && typed && entered(ui, &reason) {
                         let kind = EXCEPTIONS
                             .get(self.inputs.exception_kind)
                             .map_or("unusable", |k| k.0)
