@@ -65,6 +65,20 @@ pub(crate) const EXCEPTIONS: [(&str, &str, &str); 3] = [
     ("unusable", "Không lấy được vân", "Print cannot be taken"),
 ];
 
+/// Why a screen is to put the keyboard focus on its first field or main button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Focus {
+    #[default]
+    None,
+    /// The screen was just shown.
+    Arrive,
+    /// Nothing holds the focus after the officer's action was answered, device work ended,
+    /// or the abort dialog closed: Enter in a field gives the focus up, and a button that is
+    /// disabled while a device works, or goes away, loses it. The screen focuses what comes
+    /// next in its state (Next once the step's work is done).
+    Again,
+}
+
 /// What the officer is typing, kept between frames.
 #[derive(Default)]
 pub(crate) struct Inputs {
@@ -169,8 +183,20 @@ pub struct App {
     /// once the engine has handled it, Next follows if the engine holds exactly this record.
     pub(crate) next_after: Option<(CitizenRecord, u64)>,
     screen: Screen,
-    /// Put the keyboard focus on the first field of a screen just shown.
-    pub(crate) focus_first: bool,
+    /// Put the keyboard focus on the screen's first field or main button (see [`Focus`]).
+    pub(crate) focus: Focus,
+    /// Put the keyboard focus on the bottom bar's Next (its frame comes before the screen's,
+    /// so the screen asks for it one frame ahead).
+    pub(crate) focus_next: bool,
+    /// Put the keyboard focus on the abort dialog's reason: the dialog's own flag, since the
+    /// step under it (drawn after the bottom bar's Abort button) would take `focus`.
+    abort_focus: bool,
+    /// The officer's last intent, until the engine has handled it.
+    acted: Option<u64>,
+    /// Device work was under way in the last frame.
+    was_busy: bool,
+    /// Frames left to look for a focus lost after an answer (see [`App::refocus`]).
+    refocus_frames: u8,
     pub(crate) preview: Option<Texture<Arc<Vec<u8>>>>,
     pub(crate) portrait: JpegTexture,
     /// The photo of the paper declaration form.
@@ -208,7 +234,12 @@ impl App {
             inputs_for: None,
             next_after: None,
             screen: Screen::Starting,
-            focus_first: true,
+            focus: Focus::Arrive,
+            focus_next: false,
+            abort_focus: false,
+            acted: None,
+            was_busy: false,
+            refocus_frames: 0,
             preview: None,
             portrait: JpegTexture::default(),
             paper: JpegTexture::default(),
@@ -277,7 +308,11 @@ impl App {
         }
         self.note = None;
         self.next_after = None;
-        self.send(intent)
+        let n = self.send(intent);
+        if n > 0 {
+            self.acted = Some(n);
+        }
+        n
     }
 
     /// The fingers the station takes: the engine's list, else what the launch read.
@@ -296,9 +331,43 @@ impl App {
         self.snap.as_ref().is_some_and(|s| s.busy.is_some())
     }
 
-    /// True once per newly shown screen, for its first field.
+    /// True once per newly shown screen (and when the focus is to come back, see
+    /// [`Focus`]), for its first field or main button.
     pub(crate) fn take_focus(&mut self) -> bool {
-        std::mem::take(&mut self.focus_first)
+        self.take_focus_why() != Focus::None
+    }
+
+    /// [`App::take_focus`] with the reason, for screens that focus another field when the
+    /// focus comes back (the password after a refused log-in, a field with a problem).
+    pub(crate) fn take_focus_why(&mut self) -> Focus {
+        std::mem::take(&mut self.focus)
+    }
+
+    /// Gives the focus back to the screen ([`Focus::Again`]) once the officer's last intent
+    /// is answered or device work ends, if nothing holds it then or in the next frame (a
+    /// focused button disabled or gone by the answer loses the focus only as the frame is
+    /// drawn). Without it the keyboard had to Tab from the header again.
+    fn refocus(&mut self, ctx: &egui::Context) {
+        let Some(s) = &self.snap else { return };
+        let busy = s.busy.is_some();
+        let ended = std::mem::replace(&mut self.was_busy, busy) && !busy;
+        let answered = self.acted.is_some_and(|n| s.handled >= n);
+        if answered {
+            self.acted = None;
+        }
+        if answered || ended {
+            self.refocus_frames = 2;
+        }
+        if self.refocus_frames == 0 {
+            return;
+        }
+        self.refocus_frames -= 1;
+        if self.inputs.abort.is_none() && ctx.memory(|m| m.focused().is_none()) {
+            self.refocus_frames = 0;
+            if self.focus == Focus::None {
+                self.focus = Focus::Again;
+            }
+        }
     }
 
     /// The bar of a screen opened from the queue: "← Queue" (with the screen's first focus)
@@ -515,14 +584,17 @@ impl App {
                 Lang::En => Lang::Vi,
             };
         }
-        if self.inputs.abort.is_some() {
+        // Taken on every screen, so the letter never lands in a field (the log-in name, the
+        // abort reason); they act only on a step, with no dialog open.
+        let next = Self::take_shortcut(ctx, &NEXT);
+        let back = Self::take_shortcut(ctx, &BACK);
+        if self.inputs.abort.is_some() || !matches!(self.screen, Screen::Step(_)) {
             return;
         }
-        let in_enrollment = matches!(self.screen, Screen::Step(_));
-        if in_enrollment && Self::take_shortcut(ctx, &NEXT) {
+        if next {
             self.next();
         }
-        if in_enrollment && Self::take_shortcut(ctx, &BACK) {
+        if back {
             self.act(Intent::Back);
         }
     }
@@ -553,6 +625,8 @@ impl App {
                     format!("{} fields to correct before checking", errs.len()),
                 ));
                 self.inputs.form_errors = errs;
+                // To the first field to correct.
+                self.focus = Focus::Again;
                 None
             }
         }
@@ -566,10 +640,13 @@ impl App {
         self.sync_inputs();
         self.follow_up();
         self.follow_prefill();
+        self.refocus(&ctx);
         let screen = self.current_screen();
         if screen != self.screen {
             self.screen = screen;
-            self.focus_first = true;
+            self.focus = Focus::Arrive;
+            self.focus_next = false;
+            self.refocus_frames = 0;
             if screen == Screen::Checkpoint {
                 self.send(Intent::CheckpointHistory);
                 // The station's id stands for the checkpoint until the officer names one.
@@ -849,6 +926,9 @@ impl App {
                     egui::Button::new(self.t("Tiếp theo →", "Next →")),
                 )
                 .on_hover_text("Alt+N");
+            if std::mem::take(&mut self.focus_next) && next.enabled() {
+                next.request_focus();
+            }
             if next.clicked() {
                 self.next();
             }
@@ -857,7 +937,7 @@ impl App {
                 let abort = ui.button(self.t("Hủy hồ sơ…", "Abort…"));
                 if abort.clicked() {
                     self.inputs.abort = Some(String::new());
-                    self.focus_first = true;
+                    self.abort_focus = true;
                 }
             }
         });
@@ -868,7 +948,7 @@ impl App {
             return;
         }
         let lang = self.lang;
-        let focus = self.take_focus();
+        let focus = std::mem::take(&mut self.abort_focus);
         let mut confirm = false;
         let mut cancel = false;
         let modal = egui::Modal::new(egui::Id::unique("abort-dialog")).show(ctx, |ui| {
@@ -900,6 +980,9 @@ impl App {
             self.act(Intent::Abort { reason });
         } else if cancel || modal.should_close() {
             self.inputs.abort = None;
+            // Escape took the focus away (egui drops it on Escape) and Keep it was the
+            // dialog's: back to the step's first field or main button.
+            self.focus = Focus::Again;
         }
     }
 

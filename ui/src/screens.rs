@@ -7,7 +7,7 @@ use workflow::model::{CheckIn, Enrollment, FingerTaken};
 use workflow::{Intent, Login, Message, Step};
 use zeroize::Zeroize;
 
-use crate::app::{App, BAD, EXCEPTIONS, OK};
+use crate::app::{App, Focus, BAD, EXCEPTIONS, OK};
 use crate::form::is_date;
 use crate::lang::Lang;
 
@@ -55,6 +55,16 @@ impl App {
         ui.add_space(8.0);
         let focus = self.take_focus();
         let i = &mut self.inputs;
+        // The first field still empty: the name on arrival, the repeat after passwords that
+        // differ (it is emptied), the password after the engine refused it.
+        let target = [
+            i.setup_name.trim().is_empty(),
+            i.setup_password.is_empty(),
+            i.setup_password2.is_empty(),
+        ]
+        .iter()
+        .position(|empty| *empty)
+        .unwrap_or(0);
         let name = text_field(
             ui,
             lang.pick("Tên trưởng ca", "Supervisor name"),
@@ -62,10 +72,7 @@ impl App {
             false,
             "",
         );
-        if focus {
-            name.request_focus();
-        }
-        text_field(
+        let pw = text_field(
             ui,
             lang.pick("Mật khẩu", "Password"),
             &mut i.setup_password,
@@ -79,6 +86,9 @@ impl App {
             true,
             "",
         );
+        if focus {
+            [&name, &pw, &again][target].request_focus();
+        }
         ui.add_space(6.0);
         let go = ui
             .button(lang.pick("Tạo trạm", "Set up the station"))
@@ -97,6 +107,7 @@ impl App {
                     "The two passwords differ",
                 ));
                 i.setup_password2.zeroize();
+                self.focus = Focus::Again;
             } else {
                 let intent = Intent::FirstRun {
                     supervisor: i.setup_name.trim().to_string(),
@@ -112,8 +123,12 @@ impl App {
         let lang = self.lang;
         ui.heading(lang.pick("Đăng nhập", "Log in"));
         ui.add_space(8.0);
-        let focus = self.take_focus();
+        let focus = self.take_focus_why();
         let i = &mut self.inputs;
+        // The name on arrival (the next officer may be another); after a refused log-in
+        // (the password is emptied) the password.
+        let to_password =
+            focus == Focus::Again && !i.login_name.trim().is_empty() && i.login_password.is_empty();
         let name = text_field(
             ui,
             lang.pick("Tên cán bộ", "Officer name"),
@@ -121,9 +136,6 @@ impl App {
             false,
             "",
         );
-        if focus {
-            name.request_focus();
-        }
         let pw = text_field(
             ui,
             lang.pick("Mật khẩu", "Password"),
@@ -131,6 +143,9 @@ impl App {
             true,
             "",
         );
+        if focus != Focus::None {
+            if to_password { &pw } else { &name }.request_focus();
+        }
         ui.add_space(6.0);
         let go = ui.button(lang.pick("Đăng nhập", "Log in")).clicked() || entered(ui, &pw);
         if go {
@@ -230,7 +245,7 @@ impl App {
                 .clicked()
         {
             self.accounts_open = true;
-            self.focus_first = true;
+            self.focus = Focus::Arrive;
             self.send(Intent::Accounts);
         }
     }
@@ -366,7 +381,12 @@ impl App {
                 "",
             );
             if focus {
-                qr.request_focus();
+                // Once the code is recorded, what comes next is Next.
+                if e.checkin.is_some() && !busy {
+                    self.focus_next = true;
+                } else {
+                    qr.request_focus();
+                }
             }
             let go = ui
                 .add_enabled(
@@ -461,8 +481,37 @@ impl App {
             .as_ref()
             .map(|s| s.validation.clone())
             .unwrap_or_default();
-        let focus = self.take_focus();
+        // The first field on arrival. When the focus comes back (the data checked by Enter
+        // in the last field): the first field with a problem, else Next once the engine
+        // holds exactly this record.
+        let focus = match self.take_focus_why() {
+            Focus::None => None,
+            Focus::Arrive => Some(Field::ALL[0]),
+            Focus::Again => {
+                let problem = Field::ALL.into_iter().find(|f| {
+                    self.inputs.form_errors.iter().any(|(g, _, _)| g == f)
+                        || validation.iter().any(|(k, _, _)| k == f.json_key())
+                });
+                let held = self
+                    .snap
+                    .as_ref()
+                    .and_then(|s| s.enrollment.as_ref())
+                    .and_then(|e| e.record.as_ref())
+                    .is_some_and(|r| {
+                        self.inputs
+                            .form
+                            .to_record()
+                            .is_ok_and(|f| f.normalized() == *r)
+                    });
+                if problem.is_none() && held {
+                    self.focus_next = true;
+                }
+                problem.or((!held).then_some(Field::ALL[0]))
+            }
+        };
         let mut edited = false;
+        // Enter in the last field checks the data, as the button below does.
+        let mut check = false;
         let inputs = &mut self.inputs;
         ui.columns(2, |cols| {
             for (c, ui) in cols.iter_mut().enumerate() {
@@ -490,6 +539,9 @@ impl App {
                                                 Some(sex),
                                                 lang.pick(sex.label_vi(), sex.label_en()),
                                             );
+                                            if focus == Some(field) && sex == Sex::Male {
+                                                r.request_focus();
+                                            }
                                             edited |= r.changed();
                                         }
                                     });
@@ -509,10 +561,11 @@ impl App {
                                                 .desired_width(ui.available_width().max(120.0)),
                                         )
                                         .labelled_by(label_resp.id);
-                                    if focus && i == 0 {
+                                    if focus == Some(field) {
                                         r.request_focus();
                                     }
                                     edited |= r.changed();
+                                    check |= i + 1 == Field::ALL.len() && entered(ui, &r);
                                 }
                                 for (_, vi, en) in
                                     inputs.form_errors.iter().filter(|(f, _, _)| *f == field)
@@ -542,10 +595,11 @@ impl App {
         ui.add_space(6.0);
         if ui
             .add_enabled(
-                !self.busy(),
+                !busy,
                 egui::Button::new(lang.pick("Kiểm tra thông tin", "Check the data")),
             )
             .clicked()
+            || check && !busy
         {
             self.submit_form();
         }
@@ -640,7 +694,11 @@ impl App {
             )),
         );
         if focus {
-            capture.request_focus();
+            if e.portrait.is_some() && !busy {
+                self.focus_next = true;
+            } else {
+                capture.request_focus();
+            }
         }
         if capture.clicked() {
             self.act(Intent::CapturePortrait);
@@ -673,6 +731,9 @@ impl App {
         let focus = self.take_focus();
         match &prompt {
             None => {
+                if focus {
+                    self.focus_next = true;
+                }
                 done_line(
                     ui,
                     lang.pick(
@@ -769,18 +830,20 @@ impl App {
                             ui.radio_value(kind, i, lang.pick(vi, en));
                         }
                     });
-                    text_field(
+                    let reason = text_field(
                         ui,
                         lang.pick("Lý do ngoại lệ", "Reason for the exception"),
                         &mut self.inputs.exception_reason,
                         false,
                         "",
                     );
+                    let typed = !self.inputs.exception_reason.trim().is_empty();
                     let ok = ui.add_enabled(
-                        !busy && !self.inputs.exception_reason.trim().is_empty(),
+                        !busy && typed,
                         egui::Button::new(lang.pick("Ghi ngoại lệ", "Record the exception")),
                     );
-                    if ok.clicked() {
+                    // Enter in the reason, the form's last field, records it too.
+                    if ok.clicked() || !busy && typed && entered(ui, &reason) {
                         let kind = EXCEPTIONS
                             .get(self.inputs.exception_kind)
                             .map_or("unusable", |k| k.0)
@@ -926,8 +989,10 @@ impl App {
                 ui.label(checkin);
             });
         });
-        // Nothing to type here: Alt+N (or Tab to Next) goes on.
-        let _ = self.take_focus();
+        // Nothing to type here: Next has the focus.
+        if self.take_focus() {
+            self.focus_next = true;
+        }
     }
 
     fn print_sign(&mut self, ui: &mut Ui, e: &Enrollment) {
@@ -943,7 +1008,8 @@ impl App {
             !busy,
             egui::Button::new(lang.pick("In phiếu", "Print the sheet")),
         );
-        if focus {
+        // What comes next: print, then the signature, then Next.
+        if focus && e.printed.is_none() {
             print.request_focus();
         }
         if print.clicked() {
@@ -966,6 +1032,13 @@ impl App {
             !busy && e.printed.is_some() && !e.signed,
             egui::Button::new(lang.pick("Công dân đã ký", "Applicant has signed")),
         );
+        if focus && e.printed.is_some() {
+            if e.signed {
+                self.focus_next = true;
+            } else {
+                signed.request_focus();
+            }
+        }
         if signed.clicked() {
             self.act(Intent::ConfirmSigned);
         }
@@ -1073,8 +1146,14 @@ impl App {
         }
         ui.add_space(8.0);
         let close = ui.add_enabled(!busy, egui::Button::new(lang.pick("Đóng hồ sơ", "Close")));
+        // The receipt first, then Close.
         if focus {
-            receipt.request_focus();
+            if e.receipt.is_none() {
+                &receipt
+            } else {
+                &close
+            }
+            .request_focus();
         }
         if close.clicked() {
             self.act(Intent::Close);

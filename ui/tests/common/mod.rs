@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use egui_kittest::Harness;
 use station::{App, Lang, LaunchOptions};
 use workflow::engine::Snapshot;
@@ -294,6 +294,135 @@ impl Station<'_> {
             .push(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
         self.h.step();
         self.h.step();
+    }
+}
+
+/// How a node reads in a failure message: its role and label (or value).
+fn describe(n: &egui_kittest::Node<'_>) -> String {
+    let a = n.accesskit_node();
+    let text = a.label().or_else(|| a.value()).unwrap_or_default();
+    format!("{:?} {text:?}", a.role())
+}
+
+/// Keyboard steps: what a person does with the keys alone, and where the focus is, read from
+/// the AccessKit tree as a screen reader reads it (the focused node, its label).
+impl Station<'_> {
+    /// The label of the widget with the keyboard focus (a field's label, a button's text);
+    /// `None` when nothing has it.
+    pub fn focus_label(&self) -> Option<String> {
+        let n = self.h.query_by(|n| n.is_focused())?;
+        let a = n.accesskit_node();
+        Some(a.label().or_else(|| a.value()).unwrap_or_default())
+    }
+
+    /// The focused node and its ancestors, innermost first.
+    pub fn focus_path(&self) -> String {
+        let Some(n) = self.h.query_by(|n| n.is_focused()) else {
+            return "nothing has the focus".to_string();
+        };
+        let mut path = vec![describe(&n)];
+        let mut at = n.parent();
+        while let Some(p) = at {
+            path.push(describe(&p));
+            at = p.parent();
+        }
+        path.join(" < ")
+    }
+
+    /// The focus is on `label`, and that widget is wholly on the screen.
+    #[track_caller]
+    pub fn assert_focus(&self, label: &str) {
+        assert_eq!(
+            self.focus_label().as_deref(),
+            Some(label),
+            "the focus is not on {label:?}: {}",
+            self.focus_path()
+        );
+        self.assert_focus_visible();
+    }
+
+    /// The focused widget is wholly in view: egui's interact rect is the widget's rect
+    /// clipped to its panel, scroll area and the window, so a widget scrolled under the bottom
+    /// bar or past the window's edge (at 1366×768) has a smaller one.
+    #[track_caller]
+    pub fn assert_focus_visible(&self) {
+        let ctx = &self.h.ctx;
+        let id = ctx
+            .memory(|m| m.focused())
+            .unwrap_or_else(|| panic!("nothing has the focus"));
+        let r = ctx
+            .read_response(id)
+            .unwrap_or_else(|| panic!("the focused widget is not drawn: {}", self.focus_path()));
+        assert!(
+            r.interact_rect == r.rect && ctx.content_rect().contains_rect(r.rect),
+            "the focused widget is not wholly in view ({:?}, shown {:?}): {}",
+            r.rect,
+            r.interact_rect,
+            self.focus_path()
+        );
+    }
+
+    /// Presses a key (down and up, a frame each), then draws what it did.
+    pub fn press(&mut self, key: egui::Key) {
+        self.press_with(egui::Modifiers::NONE, key);
+    }
+
+    pub fn press_with(&mut self, modifiers: egui::Modifiers, key: egui::Key) {
+        self.h.key_press_modifiers(modifiers, key);
+        self.h.step();
+        self.h.step();
+    }
+
+    /// Presses Tab until the focus is on `label` (at most 40 times).
+    #[track_caller]
+    pub fn tab_to(&mut self, label: &str) {
+        self.move_focus_to(egui::Modifiers::NONE, label);
+    }
+
+    /// Presses Shift+Tab until the focus is on `label` (at most 40 times).
+    #[track_caller]
+    pub fn shift_tab_to(&mut self, label: &str) {
+        self.move_focus_to(egui::Modifiers::SHIFT, label);
+    }
+
+    #[track_caller]
+    fn move_focus_to(&mut self, modifiers: egui::Modifiers, label: &str) {
+        let mut seen = Vec::new();
+        for _ in 0..40 {
+            self.press_with(modifiers, egui::Key::Tab);
+            let at = self.focus_label();
+            if at.as_deref() == Some(label) {
+                return;
+            }
+            seen.push(at.unwrap_or_else(|| "(nothing)".to_string()));
+        }
+        panic!(
+            "{} 40 times without reaching {label:?}; the focus went through {seen:?} and is at {}",
+            if modifiers.shift { "Shift+Tab" } else { "Tab" },
+            self.focus_path()
+        );
+    }
+
+    /// Types `text` into the focused field, which must be the one labelled `label`, and
+    /// checks it holds the text afterwards.
+    #[track_caller]
+    pub fn type_focused(&mut self, label: &str, text: &str) {
+        self.assert_focus(label);
+        self.type_text(text);
+        let n = self
+            .h
+            .query_by(|n| n.is_focused())
+            .unwrap_or_else(|| panic!("typing into {label:?} lost the focus"));
+        let got = n.value().unwrap_or_default();
+        if !got.is_empty() && got.chars().all(|c| c == '•') {
+            assert_eq!(
+                got.chars().count(),
+                text.chars().count(),
+                "typed into {label:?}"
+            );
+        } else {
+            assert_eq!(got, text, "typed into {label:?}");
+        }
     }
 }
 
