@@ -228,9 +228,10 @@ fn the_station_is_usable_with_the_keyboard_alone() {
     st.wait("the supervisor logged in", 30, |s| {
         matches!(s.login, Login::LoggedIn { .. })
     });
-    // Log out with Tab to the button and Enter would need the focus order of the header;
-    // the button is pressed here, and the log-in screen is used with the keyboard.
-    st.click("Đăng xuất");
+    // Log out: Shift+Tab from the queue's focused button to the header's Log out, Enter.
+    st.h.step();
+    st.shift_tab_to("Đăng xuất");
+    st.press(Key::Enter);
     st.wait("logged out", 10, |s| s.login == Login::LoggedOut);
     st.h.step();
     st.assert_shows("Đăng nhập");
@@ -241,10 +242,9 @@ fn the_station_is_usable_with_the_keyboard_alone() {
     st.wait("the refusal", 30, |s| {
         s.message.as_ref().is_some_and(|m| m.error)
     });
-    // The password field was emptied; the name is kept.
-    st.h.get_by_label("Mật khẩu").focus();
+    // The password field was emptied and has the focus again; the name is kept.
     st.h.step();
-    st.type_text(PASSWORD);
+    st.type_focused("Mật khẩu", PASSWORD);
     st.key(Key::Enter);
     st.wait("logged in again", 30, |s| {
         matches!(s.login, Login::LoggedIn { .. })
