@@ -6,11 +6,15 @@
 //! paused or rejecting printer, a missing queue and a job that was canceled, aborted or
 //! did not finish in time are errors that say so in Vietnamese and English. A job this
 //! code gave up on is canceled, so that a sheet with personal data does not come out of
-//! the printer later, unattended. Reprinting is printing the same document again.
+//! the printer later, unattended. So is a job the officer stops (the enrollment aborted,
+//! Stop pressed): [`Printer::print_cancellable`] watches a flag while it follows the job and
+//! cancels it at CUPS (IPP Cancel-Job, RFC 8011 §4.3.3) as soon as the flag is set.
+//! Reprinting is printing the same document again.
 
 use ipp::operation::IppOperation;
 use ipp::prelude::*;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// A document to print. The title is shown in the print queue (and, for cups-pdf, names
@@ -55,6 +59,25 @@ pub trait Printer {
     /// Prints the document and returns when the printer reports it completed.
     fn print(&self, job: PrintJob<'_>) -> Result<Printed, PrintError>;
 
+    /// As [`Printer::print`], stopped by the officer: once `cancel` is set the job is
+    /// canceled at the printer and the answer is [`PrintError::CanceledByOfficer`] (unless
+    /// the job completed first: then it printed, and says so). A printer that cannot take a
+    /// job back (this default) is only kept from starting one.
+    fn print_cancellable(
+        &self,
+        job: PrintJob<'_>,
+        cancel: &AtomicBool,
+    ) -> Result<Printed, PrintError> {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(PrintError::CanceledByOfficer {
+                printer: String::new(),
+                job_id: None,
+                canceled: true,
+            });
+        }
+        self.print(job)
+    }
+
     /// Prints the document again (after a jam, a correction, a stopped printer).
     fn reprint(&self, job: PrintJob<'_>) -> Result<Printed, PrintError> {
         self.print(job)
@@ -98,6 +121,14 @@ pub enum PrintError {
     },
     /// The document to print is empty.
     EmptyDocument,
+    /// The officer stopped the print (Stop, or the enrollment aborted). `job_id` is the
+    /// CUPS job, `None` when it was stopped before a job was made; `canceled` false when
+    /// CUPS did not confirm the cancel, and the sheet may still print.
+    CanceledByOfficer {
+        printer: String,
+        job_id: Option<i32>,
+        canceled: bool,
+    },
 }
 
 /// How a job ended without completing (IPP job-state, RFC 8011 §5.3.7).
@@ -176,6 +207,19 @@ impl PrintError {
                 }
             ),
             PrintError::EmptyDocument => "tài liệu cần in bị rỗng".to_string(),
+            PrintError::CanceledByOfficer {
+                printer,
+                job_id,
+                canceled,
+            } => match (job_id, canceled) {
+                (None, _) => "cán bộ đã hủy lệnh in trước khi gửi tới máy in".to_string(),
+                (Some(id), true) => {
+                    format!("cán bộ đã hủy lệnh in {id} trên máy in \"{printer}\"")
+                }
+                (Some(id), false) => format!(
+                    "cán bộ đã hủy lệnh in {id} trên máy in \"{printer}\" nhưng máy in chưa xác nhận hủy: phiếu có thể vẫn được in ra; hủy bằng lệnh cancel {id} và thu lại phiếu"
+                ),
+            },
         }
     }
 
@@ -245,6 +289,21 @@ impl PrintError {
                 }
             ),
             PrintError::EmptyDocument => "the document to print is empty".to_string(),
+            PrintError::CanceledByOfficer {
+                printer,
+                job_id,
+                canceled,
+            } => match (job_id, canceled) {
+                (None, _) => {
+                    "the print was canceled by the officer before it was sent".to_string()
+                }
+                (Some(id), true) => {
+                    format!("job {id} on printer \"{printer}\" was canceled by the officer")
+                }
+                (Some(id), false) => format!(
+                    "job {id} on printer \"{printer}\" was canceled by the officer but the printer did not confirm it: the sheet may still print; cancel it with cancel {id} and collect the sheet"
+                ),
+            },
         }
     }
 }
@@ -471,7 +530,33 @@ impl CupsPrinter {
         int(resp.attributes(), DelimiterTag::JobAttributes, "job-state")
     }
 
-    fn follow(&self, client: &IppClient, uri: &Uri, job_id: i32) -> Result<Printed, PrintError> {
+    /// Cancels a job this code gives up on and says whether it will not print: `Ok(true)`
+    /// canceled (or ended), `Ok(false)` CUPS did not confirm it, `Err` the job completed
+    /// meanwhile (it printed).
+    fn give_up(&self, client: &IppClient, uri: &Uri, job_id: i32) -> Result<bool, Printed> {
+        if self.cancel(client, uri, job_id) {
+            return Ok(true);
+        }
+        // The cancel may have crossed the job's end, or met a passing error on a loaded
+        // server: look at the job again before saying it may still print.
+        std::thread::sleep(self.poll_interval.min(Duration::from_millis(200)));
+        match self.job_state(client, uri, job_id) {
+            Some(JOB_COMPLETED) => Err(Printed {
+                printer: self.queue.clone(),
+                job_id,
+            }),
+            Some(JOB_CANCELED) | Some(JOB_ABORTED) => Ok(true),
+            _ => Ok(self.cancel(client, uri, job_id)),
+        }
+    }
+
+    fn follow(
+        &self,
+        client: &IppClient,
+        uri: &Uri,
+        job_id: i32,
+        stop: &AtomicBool,
+    ) -> Result<Printed, PrintError> {
         let start = Instant::now();
         loop {
             let op = IppOperationBuilder::get_job_attributes(uri.clone(), job_id)
@@ -514,6 +599,17 @@ impl CupsPrinter {
                 }
                 _ => {}
             }
+            // Pending or printing, and the officer stopped it: it must not come out later.
+            if stop.load(Ordering::Relaxed) {
+                return match self.give_up(client, uri, job_id) {
+                    Ok(canceled) => Err(PrintError::CanceledByOfficer {
+                        printer: self.queue.clone(),
+                        job_id: Some(job_id),
+                        canceled,
+                    }),
+                    Err(printed) => Ok(printed),
+                };
+            }
             // Pending behind a printer that has since been stopped: it would wait forever.
             let printer = self.printer_status(client, uri)?;
             if printer.state == PrinterState::Stopped {
@@ -522,31 +618,26 @@ impl CupsPrinter {
             }
             let waited = start.elapsed();
             if waited >= self.job_timeout {
-                let mut canceled = self.cancel(client, uri, job_id);
-                if !canceled {
-                    // The cancel may have crossed the job's end, or met a passing error on
-                    // a loaded server: look at the job again before saying it may still
-                    // print.
-                    std::thread::sleep(self.poll_interval.min(Duration::from_millis(200)));
-                    match self.job_state(client, uri, job_id) {
-                        Some(JOB_COMPLETED) => {
-                            return Ok(Printed {
-                                printer: self.queue.clone(),
-                                job_id,
-                            })
-                        }
-                        Some(JOB_CANCELED) | Some(JOB_ABORTED) => canceled = true,
-                        _ => canceled = self.cancel(client, uri, job_id),
-                    }
-                }
-                return Err(PrintError::Timeout {
-                    printer: self.queue.clone(),
-                    job_id,
-                    waited,
-                    canceled,
-                });
+                return match self.give_up(client, uri, job_id) {
+                    Ok(canceled) => Err(PrintError::Timeout {
+                        printer: self.queue.clone(),
+                        job_id,
+                        waited,
+                        canceled,
+                    }),
+                    Err(printed) => Ok(printed),
+                };
             }
-            std::thread::sleep(self.poll_interval.min(self.job_timeout - waited));
+            // The wait till the next poll, in slices: Stop is taken within 50 ms.
+            let pause = self.poll_interval.min(self.job_timeout - waited);
+            let paused = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                let gone = paused.elapsed();
+                if gone >= pause {
+                    break;
+                }
+                std::thread::sleep((pause - gone).min(Duration::from_millis(50)));
+            }
         }
     }
 }
@@ -558,8 +649,24 @@ impl Printer for CupsPrinter {
     }
 
     fn print(&self, job: PrintJob<'_>) -> Result<Printed, PrintError> {
+        self.print_cancellable(job, &AtomicBool::new(false))
+    }
+
+    fn print_cancellable(
+        &self,
+        job: PrintJob<'_>,
+        stop: &AtomicBool,
+    ) -> Result<Printed, PrintError> {
         if job.pdf.is_empty() {
             return Err(PrintError::EmptyDocument);
+        }
+        let stopped_before = || PrintError::CanceledByOfficer {
+            printer: self.queue.clone(),
+            job_id: None,
+            canceled: true,
+        };
+        if stop.load(Ordering::Relaxed) {
+            return Err(stopped_before());
         }
         let uri = self.uri()?;
         let client = self.client(&uri);
@@ -572,6 +679,9 @@ impl Printer for CupsPrinter {
                 printer: self.queue.clone(),
                 message: status.message,
             });
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Err(stopped_before());
         }
         let payload = IppPayload::new(std::io::Cursor::new(job.pdf.to_vec()));
         let title: String = job.title.chars().filter(|c| !c.is_control()).collect();
@@ -601,7 +711,7 @@ impl Printer for CupsPrinter {
         }
         let job_id = int(resp.attributes(), DelimiterTag::JobAttributes, "job-id")
             .ok_or_else(|| self.unreachable("CUPS accepted the job but gave no job-id"))?;
-        self.follow(&client, &uri, job_id)
+        self.follow(&client, &uri, job_id, stop)
     }
 }
 
@@ -741,6 +851,55 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, PrintError::Unreachable { .. }), "{e}");
         assert!(p.status().is_err());
+    }
+
+    /// Stopped before the job is made: nothing is sent (here cupsd is not even reachable,
+    /// so a request would be an Unreachable error), and the answer says the officer
+    /// canceled it.
+    #[test]
+    fn a_print_stopped_before_it_is_sent_never_reaches_cups() {
+        let p = CupsPrinter::at("127.0.0.1:9", "idstation-pdf");
+        let stop = AtomicBool::new(true);
+        let e = p
+            .print_cancellable(
+                PrintJob {
+                    title: "t",
+                    pdf: b"%PDF-1.7",
+                },
+                &stop,
+            )
+            .unwrap_err();
+        assert_eq!(
+            e,
+            PrintError::CanceledByOfficer {
+                printer: "idstation-pdf".into(),
+                job_id: None,
+                canceled: true
+            }
+        );
+        assert!(e.to_string().contains("cán bộ đã hủy lệnh in"), "{e}");
+        assert!(e.to_string().contains("canceled by the officer"), "{e}");
+    }
+
+    #[test]
+    fn a_canceled_print_says_whether_it_may_still_come_out() {
+        let done = PrintError::CanceledByOfficer {
+            printer: "p".into(),
+            job_id: Some(12),
+            canceled: true,
+        };
+        assert_eq!(
+            done.to_string(),
+            "cán bộ đã hủy lệnh in 12 trên máy in \"p\" / job 12 on printer \"p\" was canceled by the officer"
+        );
+        let unsure = PrintError::CanceledByOfficer {
+            printer: "p".into(),
+            job_id: Some(12),
+            canceled: false,
+        };
+        assert!(unsure.message_vi().contains("có thể vẫn được in ra"));
+        assert!(unsure.message_en().contains("may still print"));
+        assert!(unsure.message_en().contains("cancel 12"));
     }
 
     #[test]
