@@ -5,97 +5,87 @@
 //! No daemon is needed: the camera is the virtual one (the repository's test frames), the
 //! printer is the test's own, fingers are recorded as exceptions.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use workflow::{Devices, Engine, Handle, Intent, Login, Snapshot, StationConfig, Step};
+use common::{at, first_run, log_in_chief, record, repo, start, StationFile, T};
+use workflow::{Devices, Handle, Intent, Login, Snapshot, StationConfig, Step};
 
-const T: Duration = Duration::from_secs(30);
 /// A portrait from the virtual camera in a debug build.
 const PORTRAIT: Duration = Duration::from_secs(120);
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+/// station.toml in `dir` with the repository's camera frames, the test's printer, two
+/// fingers.
+fn station(dir: &Path) -> StationConfig {
+    StationFile::new("D01")
+        .repo_frames()
+        .printer("gate")
+        .two_fingers()
+        .load(dir)
 }
 
-/// station.toml in `dir` with the repository's camera frames, two fingers, and `extra`.
-fn station(dir: &Path, extra: &str) -> StationConfig {
-    let path = dir.join("station.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "station_id = \"D01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
-             camera = \"virtual:{}\"\nprinter = \"gate\"\nkeys = \"keys\"\n\
-             fingers = [\"right-index\", \"left-index\"]\n{extra}",
-            repo().join("tests/data/frames").display()
-        ),
+/// The virtual camera on `spec`'s folder, played in a loop, as a live camera keeps sending
+/// pictures.
+fn open_looping(spec: &str) -> Result<Box<dyn camera::Camera>, camera::CameraError> {
+    let dir = spec.strip_prefix("virtual:").unwrap_or(spec).to_string();
+    Ok(Box::new(
+        camera::VirtualCamera::from_dir(dir, 10.0).looping(true),
+    ))
+}
+
+/// The real devices, but the camera plays its folder in a loop.
+fn looping_devices(config: &StationConfig) -> Devices {
+    let mut devices = Devices::real(config);
+    devices.open_camera = Box::new(open_looping);
+    devices
+}
+
+/// The engine on `config` with the real devices.
+fn start_real(dir: &Path, config: &StationConfig) -> Handle {
+    start(dir, config.clone(), Devices::real(config))
+}
+
+/// The officer stops the enrollment with `reason`.
+async fn abort(h: &Handle, reason: &str) -> Option<Snapshot> {
+    h.run(
+        Intent::Abort {
+            reason: reason.into(),
+        },
+        T,
     )
-    .unwrap();
-    StationConfig::load(&path).unwrap()
+    .await
 }
 
-/// The camera plays its folder in a loop, as a live camera keeps sending pictures.
-fn looping_camera(devices: &mut Devices) {
-    devices.open_camera = Box::new(|spec| {
-        let dir = spec.strip_prefix("virtual:").unwrap_or(spec).to_string();
-        Ok(
-            Box::new(camera::VirtualCamera::from_dir(dir, 10.0).looping(true))
-                as Box<dyn camera::Camera>,
-        )
-    });
+/// The current finger recorded as an exception.
+fn exception(kind: &str, reason: &str) -> Intent {
+    Intent::FingerException {
+        kind: kind.into(),
+        reason: reason.into(),
+    }
 }
 
-fn start(dir: &Path, config: StationConfig, devices: Devices) -> Handle {
-    Engine::start(
-        config,
-        devices,
-        None,
-        dir.join("vault.db"),
-        accounts::Policy::default(),
-    )
-}
-
-async fn first_run(h: &Handle) {
-    let s = h
-        .run(
-            Intent::FirstRun {
-                supervisor: "chief".into(),
-                password: "supervisor-pass".into(),
-            },
-            T,
-        )
+/// The check-in QR scan started on the camera and under way.
+async fn start_scan(h: &Handle) -> Snapshot {
+    let n = h.send(Intent::ScanCheckInQr);
+    h.wait_for(T, |s| s.handled >= n && s.busy.is_some())
         .await
-        .unwrap();
-    assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.message);
+        .expect("scanning")
 }
 
-fn record() -> citizen::CitizenRecord {
-    citizen::CitizenRecord::from_json(
-        &std::fs::read_to_string(repo().join("tests/data/record.json")).unwrap(),
-    )
-    .unwrap()
-}
-
-fn step(s: &Snapshot) -> Option<Step> {
-    s.enrollment.as_ref().map(|e| e.step)
-}
-
-#[track_caller]
-fn at(s: Option<Snapshot>, want: Step) -> Snapshot {
-    let s = s.expect("the engine answered in time");
-    assert_eq!(step(&s), Some(want), "{:?}", s.message);
-    s
+/// Shutdown, and wait until the engine has stopped (its vault closed).
+async fn shut_down(h: &Handle) {
+    h.run(Intent::Shutdown, T).await;
+    h.wait_for(T, |s| s.stopped).await;
 }
 
 /// A new applicant walked to the print-and-sign step: QR check-in, the record, the portrait
 /// from the virtual camera, both fingers as exceptions. Returns the application number.
 async fn to_print_sign(h: &Handle) -> String {
-    let s = at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
-    let id = s.enrollment.as_ref().unwrap().id.clone();
-    h.run(Intent::CheckInQr("KBYT|ok".into()), T).await.unwrap();
-    at(h.run(Intent::Next, T).await, Step::Data);
+    let id = common::to_data_step(h).await;
     let s = h
         .run(Intent::SubmitRecord(Box::new(record())), T)
         .await
@@ -110,15 +100,9 @@ async fn to_print_sign(h: &Handle) -> String {
     );
     at(h.run(Intent::Next, T).await, Step::Fingerprints);
     for _ in 0..2 {
-        h.run(
-            Intent::FingerException {
-                kind: "bandaged".into(),
-                reason: "băng bó / bandaged".into(),
-            },
-            T,
-        )
-        .await
-        .unwrap();
+        h.run(exception("bandaged", "băng bó / bandaged"), T)
+            .await
+            .unwrap();
     }
     at(h.run(Intent::Next, T).await, Step::Review);
     at(h.run(Intent::Next, T).await, Step::PrintSign);
@@ -215,13 +199,12 @@ async fn until(what: &str, mut f: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_print_after_an_abort_leaves_the_next_enrollment_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let config = station(dir.path(), "");
-    let mut devices = Devices::real(&config);
-    looping_camera(&mut devices);
+    let config = station(dir.path());
+    let mut devices = looping_devices(&config);
     let (printer, permits) = GatePrinter::new();
     devices.printer = printer.clone();
     let h = start(dir.path(), config, devices);
-    first_run(&h).await;
+    first_run(&h, T).await;
     let a = to_print_sign(&h).await;
 
     h.send(Intent::Print);
@@ -232,16 +215,7 @@ async fn a_late_print_after_an_abort_leaves_the_next_enrollment_alone() {
     .await;
     assert!(h.snapshot().busy.is_some());
     // Abort is taken while the printer works; the enrollment is over at once.
-    let s = at(
-        h.run(
-            Intent::Abort {
-                reason: "Công dân bỏ về".into(),
-            },
-            T,
-        )
-        .await,
-        Step::Aborted,
-    );
+    let s = at(abort(&h, "Công dân bỏ về").await, Step::Aborted);
     assert!(s.busy.is_none());
     assert!(s.enrollment.as_ref().unwrap().printed.is_none());
     h.run(Intent::Close, T).await.unwrap();
@@ -250,12 +224,7 @@ async fn a_late_print_after_an_abort_leaves_the_next_enrollment_alone() {
     assert_ne!(a, b);
 
     // The next applicant's own device work: a QR scan of pictures without a code.
-    let n = h.send(Intent::ScanCheckInQr);
-    let s = h
-        .wait_for(T, |s| s.handled >= n && s.busy.is_some())
-        .await
-        .expect("scanning");
-    let seq = s.seq;
+    let seq = start_scan(&h).await.seq;
     // Now the old print finishes, and the engine gets its result.
     permits.send(()).unwrap();
     until("the late print", || {
@@ -291,7 +260,7 @@ async fn a_late_print_after_an_abort_leaves_the_next_enrollment_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_device_ends_its_step_with_an_error_and_the_step_can_be_retried() {
     let dir = tempfile::tempdir().unwrap();
-    let config = station(dir.path(), "");
+    let config = station(dir.path());
     let mut devices = Devices::real(&config);
     let panic_next = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let p = panic_next.clone();
@@ -302,7 +271,7 @@ async fn a_panicking_device_ends_its_step_with_an_error_and_the_step_can_be_retr
         camera::open(spec)
     });
     let h = start(dir.path(), config, devices);
-    first_run(&h).await;
+    first_run(&h, T).await;
     at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
     panic_next.store(true, Ordering::SeqCst);
     let paper = Intent::CheckInPaper {
@@ -337,8 +306,7 @@ async fn a_panicking_device_ends_its_step_with_an_error_and_the_step_can_be_retr
 fn station_file_values_out_of_range_are_refused_at_load() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("station.toml");
-    let base = "station_id = \"D01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
-                camera = \"virtual:frames\"\nprinter = \"p\"\nkeys = \"keys\"\noutput_dir = \"out\"\n";
+    let base = StationFile::new("D01").printer("p").text();
     for (line, key) in [
         ("card_wait_secs = 9223372036854775807", "card_wait_secs"),
         ("card_wait_secs = 0", "card_wait_secs"),
@@ -380,12 +348,12 @@ fn audit_actions(dir: &Path, id: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_biometric_retaken_after_signing_needs_a_new_sheet_and_signature() {
     let dir = tempfile::tempdir().unwrap();
-    let config = station(dir.path(), "");
+    let config = station(dir.path());
     let mut devices = Devices::real(&config);
     let (printer, permits) = GatePrinter::new();
     devices.printer = printer.clone();
     let h = start(dir.path(), config, devices);
-    first_run(&h).await;
+    first_run(&h, T).await;
     let id = to_print_sign(&h).await;
     let print_and_sign = || async {
         permits.send(()).unwrap();
@@ -418,15 +386,9 @@ async fn a_biometric_retaken_after_signing_needs_a_new_sheet_and_signature() {
         "Retake the left index finger; the printed sheet must be printed and signed again"
     );
     assert_eq!(s.finger.as_ref().map(|f| f.position), Some(7));
-    h.run(
-        Intent::FingerException {
-            kind: "amputated".into(),
-            reason: "cụt ngón / amputated".into(),
-        },
-        T,
-    )
-    .await
-    .unwrap();
+    h.run(exception("amputated", "cụt ngón / amputated"), T)
+        .await
+        .unwrap();
     at(h.run(Intent::Next, T).await, Step::Review);
     at(h.run(Intent::Next, T).await, Step::PrintSign);
     let s = h.run(Intent::ConfirmSigned, T).await.unwrap();
@@ -446,8 +408,7 @@ async fn a_biometric_retaken_after_signing_needs_a_new_sheet_and_signature() {
     let e = s.enrollment.clone().unwrap();
     assert!(e.portrait.is_some(), "{:?}", s.message);
     assert!(e.printed.is_none() && !e.signed);
-    h.run(Intent::Shutdown, T).await;
-    h.wait_for(T, |s| s.stopped).await;
+    shut_down(&h).await;
 
     let actions = audit_actions(dir.path(), &id);
     assert_eq!(
@@ -467,16 +428,8 @@ async fn a_biometric_retaken_after_signing_needs_a_new_sheet_and_signature() {
 async fn the_camera_shows_failing_until_its_folder_holds_a_readable_picture() {
     let dir = tempfile::tempdir().unwrap();
     let frames = dir.path().join("frames");
-    let path = dir.path().join("station.toml");
-    std::fs::write(
-        &path,
-        "station_id = \"D01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
-         camera = \"virtual:frames\"\nprinter = \"none\"\nkeys = \"keys\"\noutput_dir = \"out\"\n",
-    )
-    .unwrap();
-    let config = StationConfig::load(&path).unwrap();
-    let devices = Devices::real(&config);
-    let h = start(dir.path(), config, devices);
+    let config = StationFile::new("D01").load(dir.path());
+    let h = start_real(dir.path(), &config);
     let camera = |s: &Snapshot| {
         s.devices
             .iter()
@@ -535,9 +488,8 @@ async fn the_camera_shows_failing_until_its_folder_holds_a_readable_picture() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_engine_answers_while_the_devices_are_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let config = station(dir.path(), "");
-    let mut devices = Devices::real(&config);
-    looping_camera(&mut devices);
+    let config = station(dir.path());
+    let mut devices = looping_devices(&config);
     let (printer, _permits, status) = GatePrinter::with_status_gate();
     devices.printer = printer.clone();
     let h = start(dir.path(), config, devices);
@@ -546,25 +498,13 @@ async fn the_engine_answers_while_the_devices_are_checked() {
         printer.status_asked.load(Ordering::SeqCst) == 1
     })
     .await;
-    first_run(&h).await;
+    first_run(&h, T).await;
     at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
-    let n = h.send(Intent::ScanCheckInQr);
-    h.wait_for(T, |s| s.handled >= n && s.busy.is_some())
-        .await
-        .expect("scanning");
+    start_scan(&h).await;
     // Asked again meanwhile: one check at a time.
     let n = h.send(Intent::Refresh);
     h.wait_for(T, |s| s.handled >= n).await.unwrap();
-    let s = at(
-        h.run(
-            Intent::Abort {
-                reason: "Công dân bỏ về".into(),
-            },
-            T,
-        )
-        .await,
-        Step::Aborted,
-    );
+    let s = at(abort(&h, "Công dân bỏ về").await, Step::Aborted);
     assert!(s.busy.is_none());
     assert_eq!(s.devices_checked, 0, "the check is still under way");
     assert_eq!(printer.status_answered.load(Ordering::SeqCst), 0);
@@ -586,17 +526,13 @@ async fn the_engine_answers_while_the_devices_are_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_check_during_a_scan_leaves_the_camera_to_it() {
     let dir = tempfile::tempdir().unwrap();
-    let config = station(dir.path(), "");
+    let config = station(dir.path());
     let mut devices = Devices::real(&config);
     let opened = Arc::new(AtomicUsize::new(0));
     let o = opened.clone();
     devices.open_camera = Box::new(move |spec| {
         o.fetch_add(1, Ordering::SeqCst);
-        let dir = spec.strip_prefix("virtual:").unwrap_or(spec).to_string();
-        Ok(
-            Box::new(camera::VirtualCamera::from_dir(dir, 10.0).looping(true))
-                as Box<dyn camera::Camera>,
-        )
+        open_looping(spec)
     });
     let (printer, _permits) = GatePrinter::new();
     devices.printer = printer;
@@ -604,12 +540,9 @@ async fn a_device_check_during_a_scan_leaves_the_camera_to_it() {
     let s = h.wait_for(T, |s| s.devices_checked == 1).await.unwrap();
     assert!(s.devices[1].ok, "{:?}", s.devices[1].detail);
     assert_eq!(opened.load(Ordering::SeqCst), 1, "the start-up probe");
-    first_run(&h).await;
+    first_run(&h, T).await;
     at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
-    let n = h.send(Intent::ScanCheckInQr);
-    h.wait_for(T, |s| s.handled >= n && s.busy.is_some())
-        .await
-        .expect("scanning");
+    start_scan(&h).await;
     h.send(Intent::Refresh);
     let s = h.wait_for(T, |s| s.devices_checked == 2).await.unwrap();
     assert!(s.busy.is_some(), "still scanning");
@@ -646,9 +579,9 @@ impl Drop for WriteLock {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_the_vault_refuses_is_not_shown_as_done() {
     let dir = tempfile::tempdir().unwrap();
-    let config = station(dir.path(), "");
-    let h = start(dir.path(), config.clone(), Devices::real(&config));
-    first_run(&h).await;
+    let config = station(dir.path());
+    let h = start_real(dir.path(), &config);
+    first_run(&h, T).await;
     let s = at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
     let id = s.enrollment.as_ref().unwrap().id.clone();
     let refused = |s: &Snapshot| {
@@ -674,32 +607,14 @@ async fn a_change_the_vault_refuses_is_not_shown_as_done() {
     let s = at(h.run(Intent::Next, T).await, Step::CheckIn);
     refused(&s);
     // Nor an abort.
-    let s = at(
-        h.run(
-            Intent::Abort {
-                reason: "thử / test".into(),
-            },
-            T,
-        )
-        .await,
-        Step::CheckIn,
-    );
+    let s = at(abort(&h, "thử / test").await, Step::CheckIn);
     refused(&s);
     drop(lock);
 
     // After a restart the enrollment is what was shown: checked in, at check-in.
-    h.run(Intent::Shutdown, T).await;
-    h.wait_for(T, |s| s.stopped).await;
-    let h = start(dir.path(), config.clone(), Devices::real(&config));
-    h.run(
-        Intent::Login {
-            name: "chief".into(),
-            password: "supervisor-pass".into(),
-        },
-        T,
-    )
-    .await
-    .unwrap();
+    shut_down(&h).await;
+    let h = start_real(dir.path(), &config);
+    log_in_chief(&h).await;
     let s = at(h.run(Intent::Resume(id), T).await, Step::CheckIn);
     assert!(s.enrollment.as_ref().unwrap().checkin.is_some());
     at(h.run(Intent::Next, T).await, Step::Data);
@@ -712,25 +627,16 @@ async fn a_change_the_vault_refuses_is_not_shown_as_done() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_work_keeps_the_session_open_until_it_ends() {
     let dir = tempfile::tempdir().unwrap();
-    let config = station(dir.path(), "");
-    let mut devices = Devices::real(&config);
-    looping_camera(&mut devices);
-    let h = Engine::start(
-        config,
-        devices,
-        None,
-        dir.path().join("vault.db"),
-        accounts::Policy {
-            idle_secs: 2,
-            ..accounts::Policy::default()
-        },
-    );
-    first_run(&h).await;
+    let config = station(dir.path());
+    let devices = looping_devices(&config);
+    let policy = accounts::Policy {
+        idle_secs: 2,
+        ..accounts::Policy::default()
+    };
+    let h = common::start_with_policy(dir.path(), config, devices, policy);
+    first_run(&h, T).await;
     at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
-    let n = h.send(Intent::ScanCheckInQr);
-    h.wait_for(T, |s| s.handled >= n && s.busy.is_some())
-        .await
-        .expect("scanning");
+    start_scan(&h).await;
     let n = h.send(Intent::Activity);
     let s = h.wait_for(T, |s| s.handled >= n).await.unwrap();
     assert_eq!(
@@ -757,9 +663,9 @@ async fn device_work_keeps_the_session_open_until_it_ends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_paper_form_is_previewed_then_kept_as_a_jpeg() {
     let dir = tempfile::tempdir().unwrap();
-    let config = station(dir.path(), "");
-    let h = start(dir.path(), config.clone(), Devices::real(&config));
-    first_run(&h).await;
+    let config = station(dir.path());
+    let h = start_real(dir.path(), &config);
+    first_run(&h, T).await;
     at(h.run(Intent::NewApplicant, T).await, Step::CheckIn);
     let n = h.send(Intent::CheckInPaper {
         note: "Tờ khai giấy số 17".into(),

@@ -2,52 +2,42 @@
 //! draft, and the idle lock hiding the enrollment. Devices are the real backends; none is
 //! used by these steps.
 
+mod common;
+
 use std::time::Duration;
 
-use workflow::{Devices, Engine, Handle, Intent, Login, StationConfig, Step};
+use common::{first_run, log_in_chief, to_data_step, StationFile, T};
+use workflow::{Devices, Handle, Intent, Login, Step};
 
-fn station(dir: &std::path::Path) -> StationConfig {
-    let path = dir.join("station.toml");
-    std::fs::write(
-        &path,
-        "station_id = \"T01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
-         camera = \"virtual:frames\"\nprinter = \"none\"\nkeys = \"keys\"\noutput_dir = \"out\"\n",
-    )
-    .unwrap();
-    StationConfig::load(&path).unwrap()
-}
-
+/// The engine on a station with the real devices (none is used by these steps).
 fn start(dir: &std::path::Path, policy: accounts::Policy) -> Handle {
-    let config = station(dir);
+    let config = StationFile::new("T01").load(dir);
     let devices = Devices::real(&config);
-    Engine::start(config, devices, None, dir.join("vault.db"), policy)
+    common::start_with_policy(dir, config, devices, policy)
 }
 
-const T: Duration = Duration::from_secs(30);
 const QR: &str = "001095012345|012345678|Nguyễn Văn An|12051995|Nam|Số 12 ngõ 34 phố Hàng Bạc, Hoàn Kiếm, Hà Nội|20112026";
 
-/// The first-run set-up: supervisor "chief", logged in.
-async fn first_run(h: &Handle) -> workflow::Snapshot {
-    let s = h
-        .run(
-            Intent::FirstRun {
-                supervisor: "chief".into(),
-                password: "supervisor-pass".into(),
-            },
-            T,
-        )
-        .await
-        .unwrap();
-    assert!(matches!(s.login, Login::LoggedIn { .. }), "{:?}", s.message);
-    s
+/// The former card's QR code, typed in (no camera scan).
+fn prefill(qr: &str) -> Intent {
+    Intent::PrefillFromFormerCard {
+        qr_text: Some(qr.into()),
+        scan: false,
+    }
+}
+
+#[track_caller]
+fn assert_refused(s: &workflow::Snapshot) {
+    assert!(
+        s.message.as_ref().is_some_and(|m| m.error),
+        "{:?}",
+        s.message
+    );
 }
 
 async fn at_data_step(h: &Handle) {
-    first_run(h).await;
-    h.run(Intent::NewApplicant, T).await.unwrap();
-    h.run(Intent::CheckInQr("KBYT|ok".into()), T).await.unwrap();
-    let s = h.run(Intent::Next, T).await.unwrap();
-    assert_eq!(s.enrollment.as_ref().unwrap().step, Step::Data);
+    first_run(h, T).await;
+    to_data_step(h).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,32 +45,10 @@ async fn the_former_cards_qr_prefills_the_draft() {
     let dir = tempfile::tempdir().unwrap();
     let h = start(dir.path(), accounts::Policy::default());
     at_data_step(&h).await;
-    let s = h
-        .run(
-            Intent::PrefillFromFormerCard {
-                qr_text: Some("not|a card".into()),
-                scan: false,
-            },
-            T,
-        )
-        .await
-        .unwrap();
-    assert!(
-        s.message.as_ref().is_some_and(|m| m.error),
-        "{:?}",
-        s.message
-    );
+    let s = h.run(prefill("not|a card"), T).await.unwrap();
+    assert_refused(&s);
     assert!(s.enrollment.as_ref().unwrap().draft.is_none());
-    let s = h
-        .run(
-            Intent::PrefillFromFormerCard {
-                qr_text: Some(QR.into()),
-                scan: false,
-            },
-            T,
-        )
-        .await
-        .unwrap();
+    let s = h.run(prefill(QR), T).await.unwrap();
     let draft = s.enrollment.as_ref().unwrap().draft.clone().unwrap();
     assert_eq!(draft["full_name"], "Nguyễn Văn An");
     assert_eq!(draft["date_of_birth"], "12/05/1995");
@@ -90,16 +58,7 @@ async fn the_former_cards_qr_prefills_the_draft() {
     // Kept in the vault: a restarted engine resumes with the draft.
     h.run(Intent::Shutdown, T).await;
     let h = start(dir.path(), accounts::Policy::default());
-    let s = h
-        .run(
-            Intent::Login {
-                name: "chief".into(),
-                password: "supervisor-pass".into(),
-            },
-            T,
-        )
-        .await
-        .unwrap();
+    let s = log_in_chief(&h).await;
     let id = s.resumable.last().unwrap().id.clone();
     let s = h.run(Intent::Resume(id), T).await.unwrap();
     let e = s.enrollment.clone().unwrap();
@@ -117,15 +76,7 @@ async fn the_idle_timer_locks_and_the_snapshot_then_carries_nothing_personal() {
     };
     let h = start(dir.path(), policy);
     at_data_step(&h).await;
-    h.run(
-        Intent::PrefillFromFormerCard {
-            qr_text: Some(QR.into()),
-            scan: false,
-        },
-        T,
-    )
-    .await
-    .unwrap();
+    h.run(prefill(QR), T).await.unwrap();
     // No intent: the engine's own timer (every 5 s) applies the idle rule.
     let s = h
         .wait_for(Duration::from_secs(15), |s| {
@@ -161,18 +112,14 @@ async fn a_supervisor_adds_unlocks_and_removes_an_officer() {
         ..accounts::Policy::default()
     };
     let h = start(dir.path(), policy);
-    assert!(first_run(&h).await.supervisor);
+    assert!(first_run(&h, T).await.supervisor);
     let add = |password: &str| Intent::AddAccount {
         name: " canbo01 ".into(),
         password: password.into(),
         supervisor: false,
     };
     let s = h.run(add("short"), T).await.unwrap();
-    assert!(
-        s.message.as_ref().is_some_and(|m| m.error),
-        "{:?}",
-        s.message
-    );
+    assert_refused(&s);
     let s = h.run(add("officer-pass-01"), T).await.unwrap();
     assert!(
         s.message
@@ -228,11 +175,7 @@ async fn a_supervisor_adds_unlocks_and_removes_an_officer() {
     assert_eq!(s.accounts[1].locked_until, None);
     let me = s.accounts[0].id;
     let s = h.run(Intent::RemoveAccount(me), T).await.unwrap();
-    assert!(
-        s.message.as_ref().is_some_and(|m| m.error),
-        "{:?}",
-        s.message
-    );
+    assert_refused(&s);
     assert_eq!(s.accounts.len(), 2);
     h.run(Intent::Logout, T).await.unwrap();
     let s = h.run(login("canbo01", "officer-pass-01"), T).await.unwrap();

@@ -2,8 +2,11 @@
 //! the station's portrait step takes the frame (a centred full frontal crop, no eye points)
 //! with the reason, instead of waiting for a face that never comes.
 
+mod common;
+
+use common::StationFile;
 use std::sync::atomic::AtomicBool;
-use workflow::{Devices, StationConfig};
+use workflow::Devices;
 
 #[test]
 fn a_manual_capture_without_a_face_is_taken_with_its_reason() {
@@ -17,14 +20,7 @@ fn a_manual_capture_without_a_face_is_taken_with_its_reason() {
         dir.path().join("frames/0.jpg"),
     )
     .unwrap();
-    let path = dir.path().join("station.toml");
-    std::fs::write(
-        &path,
-        "station_id = \"T01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
-         camera = \"virtual:frames\"\nprinter = \"none\"\nkeys = \"keys\"\noutput_dir = \"out\"\n",
-    )
-    .unwrap();
-    let config = StationConfig::load(&path).unwrap();
+    let config = StationFile::new("T01").load(dir.path());
     let devices = Devices::real(&config);
     let mut previews = 0;
     let p = devices

@@ -67,28 +67,26 @@ fn the_daily_report_reads_facts_not_records_and_lists_what_it_cannot_read() {
     let t = DAY_MS / 1000;
     // Two cards issued today by chief, one by lan; one abort; one from yesterday; one
     // written before summaries; one damaged.
-    put(
+    // (application, officer, created at ms, issued at s, with its facts)
+    let issue = |v: &mut Vault<ManualClock>, id, officer, created_ms, at_s, with_facts| {
+        let e = issued(enrollment(id, officer, created_ms), at_s);
+        put(v, &e, RecordStatus::Issued, with_facts);
+    };
+    issue(&mut v, "HN01-20261123-001", "chief", DAY_MS, t + 600, true);
+    issue(
         &mut v,
-        &issued(enrollment("HN01-20261123-001", "chief", DAY_MS), t + 600),
-        RecordStatus::Issued,
+        "HN01-20261123-002",
+        "chief",
+        DAY_MS + 1000,
+        t + 900,
         true,
     );
-    put(
+    issue(
         &mut v,
-        &issued(
-            enrollment("HN01-20261123-002", "chief", DAY_MS + 1000),
-            t + 900,
-        ),
-        RecordStatus::Issued,
-        true,
-    );
-    put(
-        &mut v,
-        &issued(
-            enrollment("HN01-20261123-003", "lan", DAY_MS + 2000),
-            t + 1200,
-        ),
-        RecordStatus::Issued,
+        "HN01-20261123-003",
+        "lan",
+        DAY_MS + 2000,
+        t + 1200,
         false,
     );
     let mut aborted = enrollment("HN01-20261123-004", "lan", DAY_MS + 3000);
@@ -96,18 +94,21 @@ fn the_daily_report_reads_facts_not_records_and_lists_what_it_cannot_read() {
     aborted.finished_at = Some(t + 300);
     aborted.abort_reason = Some("Công dân không mang giấy tờ / no papers".into());
     put(&mut v, &aborted, RecordStatus::Aborted, true);
-    let yesterday = issued(
-        enrollment("HN01-20261122-001", "chief", DAY_MS - 86_400_000),
-        t - 86_000,
-    );
-    put(&mut v, &yesterday, RecordStatus::Issued, true);
-    put(
+    let yesterday = DAY_MS - 86_400_000;
+    issue(
         &mut v,
-        &issued(
-            enrollment("HN01-20261123-005", "chief", DAY_MS + 4000),
-            t + 1500,
-        ),
-        RecordStatus::Issued,
+        "HN01-20261122-001",
+        "chief",
+        yesterday,
+        t - 86_000,
+        true,
+    );
+    issue(
+        &mut v,
+        "HN01-20261123-005",
+        "chief",
+        DAY_MS + 4000,
+        t + 1500,
         true,
     );
     v.connection()

@@ -3,22 +3,18 @@
 //! is "not found", never "this build has no webcam driver". The station app once built the
 //! camera crate without nokhwa, and every real webcam gave BackendMissing.
 
+mod common;
+
+use common::StationFile;
 use std::sync::atomic::AtomicBool;
-use workflow::{Devices, StationConfig};
+use workflow::Devices;
 
 #[test]
 fn a_missing_webcam_is_not_found_rather_than_no_driver() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("station.toml");
     // A camera number no machine here has (these machines have no /dev/video* at all).
     assert!(!std::path::Path::new("/dev/video63").exists());
-    std::fs::write(
-        &path,
-        "station_id = \"T01\"\nstation_name = \"Trạm thử\"\nreader = \"none\"\n\
-         camera = \"v4l:63\"\nprinter = \"none\"\nkeys = \"keys\"\noutput_dir = \"out\"\n",
-    )
-    .unwrap();
-    let config = StationConfig::load(&path).unwrap();
+    let config = StationFile::new("T01").camera("v4l:63").load(dir.path());
     let devices = Devices::real(&config);
     // The portrait step, as the station runs it: open, start on the capture worker.
     let e = devices
