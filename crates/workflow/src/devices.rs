@@ -732,18 +732,22 @@ impl Devices {
         };
         let pdf = sheet::render_sheet(&fonts, &info)
             .map_err(|e| Message::error(e.message_vi(), e.message_en()))?;
-        if cancel.load(Ordering::Relaxed) {
-            return Err(cancelled());
-        }
-        self.print_pdf(&e.id, &pdf)
+        self.print_pdf(&e.id, &pdf, cancel)
     }
 
     /// Prints a PDF and waits until CUPS says it completed. The job title is visible in
-    /// the CUPS queue: it carries the application number only, never a name.
-    fn print_pdf(&self, title: &str, pdf: &[u8]) -> Result<PrintedSheet, Message> {
+    /// the CUPS queue: it carries the application number only, never a name. Stop (or the
+    /// enrollment aborted) sets `cancel`: the job is then canceled at CUPS, so that a sheet
+    /// with personal data does not come out later at a printer nobody watches.
+    fn print_pdf(
+        &self,
+        title: &str,
+        pdf: &[u8],
+        cancel: &AtomicBool,
+    ) -> Result<PrintedSheet, Message> {
         let printed = self
             .printer
-            .print(PrintJob { title, pdf })
+            .print_cancellable(PrintJob { title, pdf }, cancel)
             .map_err(|e| Message::error(e.message_vi(), e.message_en()))?;
         Ok(PrintedSheet {
             printer: printed.printer,
@@ -757,6 +761,7 @@ impl Devices {
         &self,
         config: &StationConfig,
         e: &Enrollment,
+        cancel: &AtomicBool,
     ) -> Result<PrintedSheet, Message> {
         let record = e
             .record
@@ -774,7 +779,7 @@ impl Devices {
         };
         let pdf = sheet::render_receipt(&fonts, &slip)
             .map_err(|e| Message::error(e.message_vi(), e.message_en()))?;
-        self.print_pdf(&format!("{} giay hen", e.id), &pdf)
+        self.print_pdf(&format!("{} giay hen", e.id), &pdf, cancel)
     }
 
     /// Waits for a card in the station's reader (in short slices, so Stop is honoured) and

@@ -1227,8 +1227,9 @@ impl Engine {
                             return;
                         }
                         // The enrollment's device work is stopped and detached: whatever it
-                        // still answers belongs to no enrollment. A device that cannot stop
-                        // at once (a print CUPS is finishing) stays held until it answers.
+                        // still answers belongs to no enrollment. A print is canceled at
+                        // CUPS; a device that cannot stop at once (a printer that cannot
+                        // take a job back) stays held until it answers.
                         if self
                             .job
                             .as_ref()
@@ -1840,7 +1841,7 @@ impl Engine {
         self.spawn_job(
             Device::Printer,
             Message::info("Đang in giấy hẹn", "Printing the receipt slip"),
-            move |_, _| Done::Receipt(devices.print_receipt(&config, &e)),
+            move |cancel, _| Done::Receipt(devices.print_receipt(&config, &e, &cancel)),
         );
     }
 

@@ -8,7 +8,7 @@
 mod common;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -185,6 +185,73 @@ impl sheet::Printer for GatePrinter {
     }
 }
 
+/// A printer that takes jobs back: a job prints only when `complete_next` is set, else it
+/// waits, as a job behind a slow printer does, until the officer stops it (the flag
+/// `print_cancellable` watches), and is then canceled, as `CupsPrinter` cancels at CUPS.
+struct StoppablePrinter {
+    started: AtomicUsize,
+    canceled: AtomicUsize,
+    printed: AtomicUsize,
+    complete_next: AtomicBool,
+}
+
+impl StoppablePrinter {
+    fn new() -> Arc<StoppablePrinter> {
+        Arc::new(StoppablePrinter {
+            started: AtomicUsize::new(0),
+            canceled: AtomicUsize::new(0),
+            printed: AtomicUsize::new(0),
+            complete_next: AtomicBool::new(false),
+        })
+    }
+}
+
+impl sheet::Printer for StoppablePrinter {
+    fn status(&self) -> Result<sheet::PrinterStatus, sheet::PrintError> {
+        Ok(sheet::PrinterStatus {
+            state: sheet::PrinterState::Idle,
+            accepting_jobs: true,
+            reasons: Vec::new(),
+            message: String::new(),
+        })
+    }
+
+    fn print(&self, job: sheet::PrintJob<'_>) -> Result<sheet::Printed, sheet::PrintError> {
+        self.print_cancellable(job, &AtomicBool::new(false))
+    }
+
+    fn print_cancellable(
+        &self,
+        _job: sheet::PrintJob<'_>,
+        cancel: &AtomicBool,
+    ) -> Result<sheet::Printed, sheet::PrintError> {
+        let job_id = self.started.fetch_add(1, Ordering::SeqCst) as i32 + 1;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if self.complete_next.swap(false, Ordering::SeqCst) {
+                self.printed.fetch_add(1, Ordering::SeqCst);
+                return Ok(sheet::Printed {
+                    printer: "stoppable".into(),
+                    job_id,
+                });
+            }
+            if cancel.load(Ordering::SeqCst) {
+                self.canceled.fetch_add(1, Ordering::SeqCst);
+                return Err(sheet::PrintError::CanceledByOfficer {
+                    printer: "stoppable".into(),
+                    job_id: Some(job_id),
+                    canceled: true,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Err(sheet::PrintError::Unreachable {
+            server: "stoppable".into(),
+            detail: "never stopped".into(),
+        })
+    }
+}
+
 /// Waits (polling) until `f` holds.
 async fn until(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + T;
@@ -253,6 +320,66 @@ async fn a_late_print_after_an_abort_leaves_the_next_enrollment_alone() {
     assert_eq!(s.message.as_ref().map(|m| m.en.as_str()), Some("Stopped"));
     assert!(s.enrollment.as_ref().unwrap().printed.is_none());
     h.send(Intent::Shutdown);
+}
+
+/// Stop pressed while the sheet prints, and an enrollment aborted while it prints, reach
+/// the printer: the job is taken back there (at CUPS, Cancel-Job), so that a sheet with the
+/// applicant's data does not come out later, unattended. The officer is told, the step
+/// stays where it was, and a new print after a stopped one goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_and_abort_take_a_print_back_at_the_printer() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = station(dir.path());
+    let mut devices = looping_devices(&config);
+    let printer = StoppablePrinter::new();
+    devices.printer = printer.clone();
+    let h = start(dir.path(), config, devices);
+    first_run(&h, T).await;
+    to_print_sign(&h).await;
+
+    // Stop while the job waits at the printer.
+    h.send(Intent::Print);
+    until("the print job", || {
+        printer.started.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    assert!(h.snapshot().busy.is_some());
+    let n = h.send(Intent::Cancel);
+    let s = h
+        .wait_for(T, |s| s.handled >= n && s.busy.is_none())
+        .await
+        .expect("the print stopped");
+    assert_eq!(printer.canceled.load(Ordering::SeqCst), 1);
+    let m = s.message.clone().expect("the officer is told");
+    assert!(m.error, "{m:?}");
+    assert_eq!(m.vi, "cán bộ đã hủy lệnh in 1 trên máy in \"stoppable\"");
+    assert_eq!(
+        m.en,
+        "job 1 on printer \"stoppable\" was canceled by the officer"
+    );
+    let s = at(Some(s), Step::PrintSign);
+    assert!(s.enrollment.as_ref().unwrap().printed.is_none());
+
+    // Printed again: it goes through.
+    printer.complete_next.store(true, Ordering::SeqCst);
+    let s = h.run(Intent::Print, T).await.unwrap();
+    let printed = s.enrollment.as_ref().unwrap().printed.clone();
+    assert_eq!(printed.map(|p| p.job_id), Some(2), "{:?}", s.message);
+    assert_eq!(printer.printed.load(Ordering::SeqCst), 1);
+
+    // A reprint, and the applicant leaves while it waits: the abort takes it back too.
+    h.send(Intent::Print);
+    until("the reprint", || {
+        printer.started.load(Ordering::SeqCst) == 3
+    })
+    .await;
+    at(abort(&h, "Công dân bỏ về").await, Step::Aborted);
+    until("the reprint canceled", || {
+        printer.canceled.load(Ordering::SeqCst) == 2
+    })
+    .await;
+    assert_eq!(printer.printed.load(Ordering::SeqCst), 1);
+    shut_down(&h).await;
 }
 
 /// A device call that panics comes back as an error for its step (not a step busy for
