@@ -241,10 +241,11 @@ if [ -n "${SCREENSHOT_REPORT:-}" ]; then
   keys Return
   screen "the checkpoint screen after a partial QR code" "${out%.png}-checkpoint.png" \
     "Kiểm soát ra vào" "Lượt qua chốt hôm nay" "Số định danh" "thiếu Họ, chữ đệm và tên khai sinh"
-  # After a check nothing has the focus: Tab starts again at the first widget, the header's
-  # Cấp thẻ (enrollment mode).
+  # After the answer the focus is back in the QR field (the screen's first field); Escape
+  # takes it away (egui drops a field's focus on Escape), and Tab starts again at the first
+  # widget, the header's Cấp thẻ (enrollment mode).
   # shellcheck disable=SC2086
-  keys ${SCREENSHOT_ENROLL_KEYS:-Tab} Return
+  keys ${SCREENSHOT_ENROLL_KEYS:-Escape Tab} Return
   screen "the queue" "$work/queue.png" "Hàng chờ" "Hồ sơ đang dở"
 fi
 
